@@ -1,0 +1,179 @@
+"""Files -> parsed documents -> chunks -> the store, with a per-file report.
+
+A bad file is reported with its path and cause and left out; everything else goes on; nothing stored is
+touched for a file that fails. Unchanged files (same content hash, complete in the store) are skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ingest.chunker import chunk_document
+from ingest.lang import chunk_language, document_language
+from ingest.metadata import is_sidecar, resolve
+from ingest.parsers import parser_for
+from ingest.report import FileReport, IngestReport
+from kb.errors import IngestError
+from kb.knowledge_base import KnowledgeBase
+from kb.store import doc_id_for
+from kb.types import Chunk
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(slots=True)
+class _Pending:
+    report: FileReport
+    chunks: list[Chunk]
+
+
+def source_for(path: Path, root: Path) -> str:
+    """POSIX path relative to `root`, or the absolute POSIX path when outside it."""
+    path = Path(os.path.abspath(path))
+    try:
+        return path.relative_to(Path(os.path.abspath(root))).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
+    """(file, None) for every file under the given paths, or (path, error) for a path that cannot be walked.
+    Hidden entries and metadata sidecars are passed over; symlink loops are reported, not followed."""
+    seen_dirs: set[str] = set()
+    for root in paths:
+        if not os.path.lexists(root):
+            yield root, "no such file or directory"
+            continue
+        if root.is_file():
+            yield root, None
+            continue
+        if not root.is_dir():
+            yield root, ("symbolic link loop or dangling link" if root.is_symlink() else "not a regular file or folder")
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+            real = os.path.realpath(dirpath)
+            if real in seen_dirs:
+                yield Path(dirpath), "symbolic link loop (folder already visited); not followed"
+                dirnames[:] = []
+                continue
+            seen_dirs.add(real)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                p = Path(dirpath) / name
+                if name.startswith(".") or is_sidecar(p):
+                    continue
+                if not p.exists():
+                    yield p, "dangling symbolic link or symbolic link loop"
+                    continue
+                yield p, None
+
+
+class Ingestor:
+    """Ingests files into a KnowledgeBase. `batch_chunks` chunks are embedded together across small files."""
+
+    def __init__(self, kb: KnowledgeBase, batch_chunks: int = 64):
+        self.kb = kb
+        self.settings = kb.settings
+        self.batch_chunks = batch_chunks
+
+    def ingest(self, paths: list[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest every file under `paths`; the report says what happened to each."""
+        t0 = time.perf_counter()
+        report = IngestReport()
+        files = list(iter_files([Path(p) for p in paths]))
+        pending: list[_Pending] = []
+        for i, (path, walk_error) in enumerate(files):
+            if walk_error:
+                report.files.append(FileReport(str(path), "failed", error=walk_error))
+            else:
+                item = self._prepare(path)
+                report.files.append(item.report)
+                if item.chunks:
+                    pending.append(item)
+                    if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
+                        self._flush(pending)
+                        pending = []
+            if progress:
+                progress(i + 1, len(files), str(path))
+        self._flush(pending)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _flush(self, pending: list[_Pending]) -> None:
+        if pending:
+            self.kb.write_documents([p.chunks for p in pending])
+
+    def _prepare(self, path: Path) -> _Pending:
+        report = FileReport(str(path), "failed")
+        try:
+            report.source = source_for(path, self.settings.source_root)
+            chunks = self._chunks(path, report)
+        except IngestError as e:
+            report.status, report.error = "failed", e.cause
+            return _Pending(report, [])
+        except OSError as e:
+            report.status, report.error = "failed", f"cannot read the file ({e.strerror or e})"
+            return _Pending(report, [])
+        return _Pending(report, chunks)
+
+    def _chunks(self, path: Path, report: FileReport) -> list[Chunk]:
+        s = self.settings
+        before = path.stat()
+        if before.st_size == 0:
+            raise IngestError(str(path), "empty file (0 bytes)")
+        if before.st_size > s.max_file_mb * 1024 * 1024:
+            raise IngestError(str(path), f"file is {before.st_size / 1048576:.1f} MB, above the limit of "
+                                         f"{s.max_file_mb:g} MB (KB_MAX_FILE_MB)")
+        parser = parser_for(path)
+        data = path.read_bytes()
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(data) != after.st_size:
+            raise IngestError(str(path), "the file changed while it was being read; it will be read again next time")
+        sha = hashlib.sha256(data).hexdigest()
+        doc_id = doc_id_for(report.source)
+        stored = self.kb.stored_version(doc_id)
+        if stored is not None and stored == (sha, True):
+            report.status = "unchanged"
+            return []
+        doc = parser(data, str(path))
+        report.warnings.extend(doc.warnings)
+        if not doc.text.strip():
+            raise IngestError(str(path), "no text to index (the file holds only markup or white space)")
+        meta = resolve(path, doc.metadata, {}, report.warnings)
+        language = document_language(doc.text, meta.get("language"), s.languages)
+        spans = chunk_document(doc, self.kb.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
+        if not spans:
+            raise IngestError(str(path), "no text to index after parsing")
+        title = str(meta.get("title") or _first_line(doc.text) or path.stem.replace("_", " ").replace("-", " "))
+        extra = {k: v for k, v in meta.items() if k not in ("title", "doc_type", "date", "language")
+                 and isinstance(v, (str, int, float, bool, list))}
+        paged = any(p.number is not None for p in doc.pages)
+        chunks = []
+        for i, sp in enumerate(spans):
+            page = doc.pages[sp.page_index]
+            text = page.text[sp.start:sp.end]
+            chunks.append(Chunk(
+                doc_id=doc_id, source=report.source, content_sha256=sha, title=title, doc_type=meta["doc_type"],
+                language=language, chunk_language=chunk_language(text, language, s.languages), text=text,
+                chunk_index=i, chunk_count=len(spans), char_start=sp.start, char_end=sp.end, date=meta.get("date"),
+                page=page.number, page_end=page.number, page_label=page.label, section=sp.section,
+                extra={**extra, "page_count": len(doc.pages) if paged else None}))
+        report.status = "updated" if stored is not None else "added"
+        report.chunks, report.language = len(chunks), language
+        report.pages = len(doc.pages) if paged else None
+        return chunks
+
+
+def _first_line(text: str) -> str:
+    """The first line when it reads like a title (short, not a sentence), else ""."""
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line if len(line) <= 100 and not line.endswith((".", ",", ";", ":")) else ""
+    return ""

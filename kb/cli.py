@@ -1,0 +1,229 @@
+"""The `kb` command: the composition root that wires settings, store, embedder and ingestion together.
+
+Data goes to stdout, messages to stderr; `--json` for scripts. Exit codes: 0 ok, 1 some files failed or an
+error, 2 usage or configuration error."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import click
+
+from kb.errors import KBError
+from kb.settings import Settings
+from kb.types import DOC_TYPES, SearchFilters
+
+EPILOG_INGEST = """\b
+Examples:
+  kb ingest corpus/
+  kb ingest notes/seminar-3.md report.txt --json
+"""
+EPILOG_SEARCH = """\b
+Examples:
+  kb search "viešojo transporto bilietas"
+  kb search "funkcinės zonos" --lang lv,en -k 5
+  kb search "innovation camp" --type seminar_notes --since 2022-01-01 --json
+"""
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _open_kb(settings: Settings):
+    from kb.knowledge_base import KnowledgeBase
+
+    return KnowledgeBase.open(settings)
+
+
+def _fail(e: KBError) -> None:
+    click.echo(f"error: {e}", err=True)
+    sys.exit(e.exit_code)
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _csv(ctx, param, value):
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+@click.version_option(package_name="planning-kb")
+def main(verbose: bool) -> None:
+    """Multilingual knowledge base for the Klaipėda–Kurzeme Smart Planning material (lt, lv, en).
+
+    Settings come from KB_* environment variables (see the README); KB_HOME is the data home."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "urllib3", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@main.command(epilog=EPILOG_INGEST)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
+    """Add or update documents (Markdown, text); unchanged files are skipped.
+
+    Exit code 0 when all files were ingested, 1 when some failed (the rest are ingested)."""
+    from ingest.pipeline import Ingestor
+
+    settings = _settings()
+    try:
+        with _open_kb(settings) as kb:
+            bar = None
+            if not quiet and not as_json and sys.stderr.isatty():
+                from tqdm import tqdm
+
+                bar = tqdm(total=0, unit="file", file=sys.stderr)
+
+            def progress(done: int, total: int, path: str) -> None:
+                if bar is not None:
+                    bar.total = total
+                    bar.set_postfix_str(Path(path).name[:30])
+                    bar.update(1)
+
+            report = Ingestor(kb).ingest(list(paths), progress=progress)
+            if bar is not None:
+                bar.close()
+    except KBError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for f in report.files:
+            if f.status == "failed":
+                click.echo(f"FAILED     {f.path}: {f.error}", err=True)
+            else:
+                detail = f"{f.chunks} chunks, {f.language}" if f.status != "unchanged" else ""
+                click.echo(f"{f.status:<10} {f.source}  {detail}".rstrip())
+            for w in f.warnings:
+                click.echo(f"  warning: {w}", err=True)
+        c = report.counts()
+        click.echo(f"{c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged, {c['failed']} failed; "
+                   f"{report.chunks()} chunks in {report.seconds:.1f}s", err=True)
+    sys.exit(report.exit_code)
+
+
+@main.command(epilog=EPILOG_SEARCH)
+@click.argument("query")
+@click.option("-k", "top_k", type=click.IntRange(1, 1000), default=None, help="Number of results (default KB_TOP_K).")
+@click.option("--lang", "languages", callback=_csv, help="Document languages, comma-separated (lt,lv,en).")
+@click.option("--type", "doc_types", callback=_csv, help=f"Document types, comma-separated ({', '.join(DOC_TYPES)}).")
+@click.option("--since", callback=_date, help="Documents dated on or after YYYY-MM-DD.")
+@click.option("--until", callback=_date, help="Documents dated on or before YYYY-MM-DD.")
+@click.option("--source", "source_glob", help="Source path glob, e.g. 'corpus/seminars/*'.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "sparse"]), default=None,
+              help="Retrieval mode (default KB_SEARCH_MODE).")
+@click.option("--json", "as_json", is_flag=True, help="Print {query, hits[]} as JSON.")
+def search(query: str, top_k: int | None, languages, doc_types, since, until, source_glob, mode, as_json) -> None:
+    """Find passages in any of the three languages."""
+    from kb.search import SearchOptions
+
+    bad = [t for t in doc_types or [] if t not in DOC_TYPES]
+    if bad:
+        raise click.BadParameter(f"unknown type {', '.join(bad)}; use {', '.join(DOC_TYPES)}", param_hint="--type")
+    filters = SearchFilters(languages=languages, doc_types=doc_types, since=since, until=until,
+                            source_glob=source_glob)
+    try:
+        with _open_kb(_settings()) as kb:
+            hits = kb.search(query, top_k, filters, SearchOptions(mode=mode))
+    except KBError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("No passages found.", err=True)
+        return
+    for h in hits:
+        p = h.payload
+        where = f"p. {p['page']}" if p.get("page") else ""
+        meta = " · ".join(str(x) for x in (p.get("language"), p.get("doc_type"), p.get("date")) if x)
+        click.echo(click.style(f"{h.rank:>2}. {h.score:.3f}  {p.get('source')} {where}", bold=True) + f"  [{meta}]")
+        heading = p.get("title", "") + (f" — {p['section']}" if p.get("section") and p.get("section") != p.get("title") else "")
+        click.echo(f"    {heading}")
+        body = " ".join((p.get("text") or "").split())
+        click.echo(textwrap.indent(textwrap.fill(body[:400] + ("…" if len(body) > 400 else ""), 100), "    "))
+        click.echo()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the documents as JSON.")
+def docs(as_json: bool) -> None:
+    """List stored documents."""
+    try:
+        with _open_kb(_settings()) as kb:
+            rows = kb.docs()
+    except KBError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps([d.to_json() for d in rows], ensure_ascii=False, indent=2))
+        return
+    for d in rows:
+        click.echo(f"{d.source:<60} {d.language:<3} {d.doc_type:<13} {d.date or '-':<10} {d.chunks:>4} chunks  {d.title}")
+    click.echo(f"{len(rows)} documents", err=True)
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--all", "everything", is_flag=True, help="Remove the whole collection (to rebuild it).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
+def delete(source: str | None, everything: bool, yes: bool) -> None:
+    """Remove a document by its SOURCE path (as shown by `kb docs`), or everything with --all."""
+    if bool(source) == everything:
+        raise click.UsageError("give either a SOURCE or --all")
+    try:
+        with _open_kb(_settings()) as kb:
+            if everything:
+                if not yes:
+                    click.confirm(f"Remove every document from {kb.store.location}?", abort=True, err=True)
+                kb.delete_all()
+                click.echo("removed the collection", err=True)
+                return
+            n = kb.delete_source(source)
+    except KBError as e:
+        _fail(e)
+    if n == 0:
+        click.echo(f"error: no document with source {source!r}; `kb docs` lists the sources", err=True)
+        sys.exit(1)
+    click.echo(f"removed {source} ({n} chunks)", err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(as_json: bool) -> None:
+    """Counts of documents and chunks by language and type."""
+    try:
+        with _open_kb(_settings()) as kb:
+            st = kb.stats()
+    except KBError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps(st, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"store:      {st['backend']} at {st['location']}")
+    ident = st.get("identity") or {}
+    click.echo(f"model:      {ident.get('embedding', '-')}")
+    click.echo(f"documents:  {st['documents']}  {st['documents_by_language']}")
+    click.echo(f"chunks:     {st['chunks']}  {st['chunks_by_language']}")
+    click.echo(f"types:      {st['documents_by_type']}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

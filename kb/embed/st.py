@@ -1,0 +1,79 @@
+"""sentence-transformers embedder (the default model and any other ST model name or folder)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from kb.embed.base import Embedder
+from kb.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Wraps a SentenceTransformer; mean pooling and normalisation come from the model folder."""
+
+    def __init__(self, model: str, *, name: str | None = None, query_prompt: str = "", passage_prompt: str = "",
+                 batch_size: int = 32, threads: int = 1, device: str = "cpu", weights_digest: str | None = None):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on a hub from these machines
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
+        torch.set_num_threads(threads)
+        try:
+            self.model = SentenceTransformer(model, device=device)
+        except Exception as e:  # noqa: BLE001 - the cause is shown to the user
+            raise ModelError(f"cannot load embedding model {model!r}: {e}. Set KB_EMBED_MODEL to a local "
+                             "sentence-transformers folder, or unset it for the bundled default") from e
+        self.name = name or model
+        self.dim = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension")
+                       else self.model.get_sentence_embedding_dimension())
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.batch_size = batch_size
+        self._digest = weights_digest or _folder_digest(model)
+        self._tokenizer = self.model.tokenizer
+
+    @property
+    def fingerprint(self) -> str:
+        return (f"st:{self.name}/dim={self.dim}/weights={self._digest}/"
+                f"q={self.query_prompt!r}/p={self.passage_prompt!r}")
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            v = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(v, dtype=np.float32)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        enc = self._tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in enc]
+
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length or 512)
+
+
+def _folder_digest(model: str) -> str:
+    """A short digest of a local model's weights (size + head bytes), or the name for hub models."""
+    path = Path(model)
+    files = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")) if path.is_dir() else []
+    if not files:
+        return hashlib.sha256(model.encode()).hexdigest()[:16]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(str(f.stat().st_size).encode())
+        with open(f, "rb") as fh:
+            h.update(fh.read(1 << 20))
+    return h.hexdigest()[:16]

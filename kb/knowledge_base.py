@@ -1,0 +1,173 @@
+"""The library's front door: one object that owns the store, the embedder and the sparse encoder.
+
+Faces (CLI, UI, ingestion) call this; it never imports them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from kb.embed import Embedder, create_embedder
+from kb.errors import KBError
+from kb.settings import Settings
+from kb.sparse import SparseEncoder
+from kb.store import Store, StorePoint, open_store, point_id
+from kb.store.base import SCHEMA_VERSION, check_identity
+from kb.store.plan import Match, Where
+from kb.types import Chunk, DocInfo, Hit, SearchFilters
+
+log = logging.getLogger(__name__)
+_DOC_FIELDS = ["doc_id", "source", "title", "doc_type", "language", "date", "chunk_count", "page_count",
+               "content_sha256", "ingested_at"]
+
+
+class KnowledgeBase:
+    """Open with `KnowledgeBase.open(settings)`; use as a context manager to release the store."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = store
+        self._embedder = embedder
+        self.sparse = SparseEncoder()
+        self._checked = False
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> "KnowledgeBase":
+        """Open the store the settings name (the embedding model loads on first use)."""
+        settings = settings or Settings()
+        return cls(settings, open_store(settings), embedder)
+
+    def __enter__(self) -> "KnowledgeBase":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- identity ------------------------------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = create_embedder(self.settings)
+        return self._embedder
+
+    def identity(self) -> dict:
+        """What must match for vectors and chunks to be mixed in one collection."""
+        s = self.settings
+        return {"schema_version": SCHEMA_VERSION, "embedding": self.embedder.fingerprint, "dim": self.embedder.dim,
+                "chunking": f"sentences/{s.chunk_tokens}tok/overlap{s.chunk_overlap_tokens}",
+                "sparse": self.sparse.version}
+
+    def _ready_for_writes(self) -> None:
+        if not self._checked:
+            self.store.ensure(self.identity(), self.embedder.dim)
+            self._checked = True
+
+    def _ready_for_reads(self) -> None:
+        if not self._checked:
+            stored = self.store.identity()
+            if stored is None:
+                raise KBError(f"the knowledge base at {self.store.location} is empty; "
+                              "ingest documents first with `kb ingest PATH`")
+            check_identity(stored, self.identity(), self.store.location)
+            self._checked = True
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
+               options=None) -> list[Hit]:
+        """Ranked passages for a question (mode, fusion and pooling from settings unless `options` says)."""
+        from kb.search import Searcher
+
+        self._ready_for_reads()
+        return Searcher(self.store, self.embedder, self.sparse, self.settings).search(query, k, filters, options)
+
+    def docs(self) -> list[DocInfo]:
+        """Every stored document (one row per source, current version)."""
+        rows: dict[str, DocInfo] = {}
+        for r in self.store.scroll(Where((_first_chunk(),)), fields=_DOC_FIELDS):
+            p = r.payload
+            info = DocInfo(doc_id=p["doc_id"], source=p["source"], title=p.get("title", ""),
+                           doc_type=p.get("doc_type", "other"), language=p.get("language", "und"),
+                           date=p.get("date"), chunks=int(p.get("chunk_count", 0)), pages=p.get("page_count"),
+                           content_sha256=p["content_sha256"], ingested_at=p.get("ingested_at"))
+            old = rows.get(info.source)
+            if old is None or (info.ingested_at or "") > (old.ingested_at or ""):
+                rows[info.source] = info
+        return sorted(rows.values(), key=lambda d: d.source)
+
+    def stats(self) -> dict:
+        """Counts for `kb stats` and the app's About page."""
+        docs = self.docs()
+        by = lambda key: dict(sorted(self.store.facet(key).items()))  # noqa: E731
+        return {"location": self.store.location, "backend": type(self.store).__name__,
+                "identity": self.store.identity(), "documents": len(docs), "chunks": self.store.count(),
+                "documents_by_language": _tally(d.language for d in docs),
+                "documents_by_type": _tally(d.doc_type for d in docs),
+                "chunks_by_language": by("chunk_language") if docs else {}}
+
+    def stored_version(self, doc_id: str) -> tuple[str, bool] | None:
+        """(content hash, complete?) of the newest stored version of a document, or None."""
+        firsts = list(self.store.scroll(Where((Match("doc_id", (doc_id,)), _first_chunk())),
+                                        fields=["content_sha256", "chunk_count", "ingested_at"]))
+        if not firsts:
+            return None
+        newest = max(firsts, key=lambda r: r.payload.get("ingested_at") or "")
+        sha = newest.payload["content_sha256"]
+        n = self.store.count(Where((Match("doc_id", (doc_id,)), Match("content_sha256", (sha,)))))
+        return sha, n == int(newest.payload.get("chunk_count", -1)) and len(firsts) == 1
+
+    # -- writing -------------------------------------------------------------------------------------------------
+    def write_documents(self, docs: list[list[Chunk]]) -> None:
+        """Store several documents' chunks (embedded together), then remove each document's older versions.
+
+        New chunks are written before old ones are deleted, so a reader never sees a document vanish, and a
+        crash in between leaves both versions, which the next run repairs."""
+        self._ready_for_writes()
+        flat = [c for chunks in docs for c in chunks]
+        if not flat:
+            return
+        dense = self.embedder.embed_passages([_embedding_text(c) for c in flat])
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        points = []
+        for c, v in zip(flat, dense):
+            c.ingested_at = c.ingested_at or now
+            points.append(StorePoint(point_id(c.doc_id, c.content_sha256, c.chunk_index), v.tolist(),
+                                     self.sparse.encode_document(c.text, c.chunk_language), c.payload()))
+        for i in range(0, len(points), 256):
+            self.store.upsert(points[i:i + 256])
+        for chunks in docs:
+            if chunks:
+                c = chunks[0]
+                self.store.delete(Where((Match("doc_id", (c.doc_id,)),),
+                                        must_not=(Match("content_sha256", (c.content_sha256,)),)))
+
+    def delete_source(self, source: str) -> int:
+        """Remove a document by its source path; returns the number of chunks removed."""
+        where = Where((Match("source", (source,)),))
+        n = self.store.count(where)
+        if n:
+            self.store.delete(where)
+        return n
+
+    def delete_all(self) -> None:
+        """Drop the whole collection (used to rebuild after a model or chunking change)."""
+        self.store.drop()
+        self._checked = False
+
+
+def _first_chunk():
+    return Match("chunk_index", (0,))
+
+
+def _tally(values) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def _embedding_text(c: Chunk) -> str:
+    """What the model sees for a chunk: the section heading (context the sentence lacks) and the text."""
+    return f"{c.section}\n{c.text}" if c.section else c.text

@@ -1,0 +1,54 @@
+"""Language detection restricted to the languages we expect (langdetect, seeded for repeatable results)."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+_lock = threading.Lock()
+_ready = False
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+# letters that only one of the two Baltic languages uses: a strong hint on short strings
+_LT_ONLY = set("ąęėįųų")
+_LV_ONLY = set("āēīūķļņģ")
+
+
+def _factory():
+    global _ready
+    from langdetect import DetectorFactory
+    from langdetect.detector_factory import init_factory
+
+    with _lock:
+        if not _ready:
+            DetectorFactory.seed = 0
+            init_factory()
+            _ready = True
+    from langdetect import detector_factory
+
+    return detector_factory._factory
+
+
+def detect_language(text: str, allowed: list[str], default: str = "und") -> str:
+    """The most likely language of `text` among `allowed` (ISO 639-1), or `default` when there is no text."""
+    letters = _LETTERS.findall(text)
+    if len(letters) < 3:
+        return default
+    lower = {c.lower() for c in letters}
+    lt, lv = bool(lower & _LT_ONLY), bool(lower & _LV_ONLY)
+    if len(letters) < 40 and lt != lv and {"lt", "lv"} <= set(allowed):
+        return "lt" if lt else "lv"
+    from langdetect.lang_detect_exception import LangDetectException
+
+    try:
+        detector = _factory().create()
+        detector.append(text[:5000])
+        probs = detector.get_probabilities()
+    except LangDetectException:
+        return default
+    for p in probs:
+        if p.lang in allowed:
+            return p.lang
+    # none of the allowed languages scored: fall back on the Baltic hints, then on the best guess
+    if lt != lv:
+        return "lt" if lt else "lv"
+    return probs[0].lang if probs else default

