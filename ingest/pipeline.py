@@ -85,6 +85,7 @@ class Ingestor:
     def ingest(self, paths: list[Path], progress: Progress | None = None) -> IngestReport:
         """Ingest every file under `paths`; the report says what happened to each."""
         t0 = time.perf_counter()
+        self.kb.prepare_for_writes()  # refuse a mismatching collection before anything is read
         report = IngestReport()
         files = list(iter_files([Path(p) for p in paths]))
         pending: list[_Pending] = []

@@ -30,6 +30,7 @@ class KnowledgeBase:
         self._embedder = embedder
         self.sparse = SparseEncoder()
         self._checked = False
+        self._query_vectors: dict[str, object] = {}
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> "KnowledgeBase":
@@ -60,7 +61,8 @@ class KnowledgeBase:
                 "chunking": f"sentences/{s.chunk_tokens}tok/overlap{s.chunk_overlap_tokens}",
                 "sparse": self.sparse.version}
 
-    def _ready_for_writes(self) -> None:
+    def prepare_for_writes(self) -> None:
+        """Create the collection if needed; refuse one built with another configuration."""
         if not self._checked:
             self.store.ensure(self.identity(), self.embedder.dim)
             self._checked = True
@@ -75,13 +77,23 @@ class KnowledgeBase:
             self._checked = True
 
     # -- reading -------------------------------------------------------------------------------------------------
+    def query_vector(self, text: str):
+        """Dense vector of a question, cached (paging, filters and modes re-ask the same question)."""
+        v = self._query_vectors.get(text)
+        if v is None:
+            v = self.embedder.embed_queries([text])[0]
+            if len(self._query_vectors) >= 2048:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+            self._query_vectors[text] = v
+        return v
+
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
                options=None) -> list[Hit]:
         """Ranked passages for a question (mode, fusion and pooling from settings unless `options` says)."""
         from kb.search import Searcher
 
         self._ready_for_reads()
-        return Searcher(self.store, self.embedder, self.sparse, self.settings).search(query, k, filters, options)
+        return Searcher(self.store, self.query_vector, self.sparse, self.settings).search(query, k, filters, options)
 
     def docs(self) -> list[DocInfo]:
         """Every stored document (one row per source, current version)."""
@@ -124,7 +136,7 @@ class KnowledgeBase:
 
         New chunks are written before old ones are deleted, so a reader never sees a document vanish, and a
         crash in between leaves both versions, which the next run repairs."""
-        self._ready_for_writes()
+        self.prepare_for_writes()
         flat = [c for chunks in docs for c in chunks]
         if not flat:
             return

@@ -13,9 +13,10 @@ from __future__ import annotations
 import fnmatch
 import logging
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
-from kb.embed.base import Embedder
 from kb.errors import ConfigError
+from kb.analysis import tokens
 from kb.language import detect_language
 from kb.settings import Settings
 from kb.sparse import SparseEncoder
@@ -33,6 +34,8 @@ class SearchOptions:
 
     mode: str | None = None
     sparse_weight: float | None = None
+    sparse_weight_other: float | None = None
+    sparse_saturation: float | None = None
     cross_language_bonus: float | None = None
     language_pooling: bool | None = None
 
@@ -40,9 +43,10 @@ class SearchOptions:
 class Searcher:
     """Turns a question and filters into a store query plan and ranked hits."""
 
-    def __init__(self, store: Store, embedder: Embedder, sparse: SparseEncoder, settings: Settings):
+    def __init__(self, store: Store, query_vector: Callable[[str], Sequence[float]], sparse: SparseEncoder,
+                 settings: Settings):
         self.store = store
-        self.embedder = embedder
+        self.query_vector = query_vector
         self.sparse = sparse
         self.settings = settings
 
@@ -84,7 +88,7 @@ class Searcher:
         if mode == "sparse":
             node = Nearest(SPARSE, self.sparse.encode_query(query, s.languages), k)
         else:
-            dense = self.embedder.embed_queries([query])[0].tolist()
+            dense = [float(x) for x in self.query_vector(query)]
             if mode == "dense":
                 node = Nearest(DENSE, dense, k)
             else:
@@ -95,21 +99,21 @@ class Searcher:
     def _hybrid(self, query: str, dense: list[float], filters: SearchFilters | None, prefetch: int, k: int,
                 opts: SearchOptions) -> Blend:
         s = self.settings
+        pick = lambda value, default: default if value is None else value  # noqa: E731
         sparse_vec = self.sparse.encode_query(query, s.languages)
-        pooling = s.language_pooling if opts.language_pooling is None else opts.language_pooling
-        restricted = filters is not None and (filters.languages or filters.chunk_languages)
+        qlang = detect_language(query, s.languages, default="")
+        same = Where((Match("chunk_language", (qlang,)),)) if qlang else None
         dense_nodes: tuple[Nearest, ...] = (Nearest(DENSE, dense, prefetch),)
-        bonus, bonus_where = 0.0, None
-        if pooling and not restricted:
+        restricted = filters is not None and bool(filters.languages or filters.chunk_languages)
+        if pick(opts.language_pooling, s.language_pooling) and not restricted:
             langs = sorted(self.store.facet("chunk_language"))
-            if len(langs) > 1:
+            if len(langs) > 1:  # candidates from every language, so other-language evidence is not crowded out
                 dense_nodes = tuple(Nearest(DENSE, dense, prefetch, Where((Match("chunk_language", (lang,)),)))
                                     for lang in langs)
-                qlang = detect_language(query, s.languages, default="")
-                bonus = s.cross_language_bonus if opts.cross_language_bonus is None else opts.cross_language_bonus
-                if qlang and bonus:
-                    bonus_where = Where(must_not=(Match("chunk_language", (qlang,)),))
         sparse_nodes = (Nearest(SPARSE, sparse_vec, prefetch),) if sparse_vec.indices else ()
-        weight = s.sparse_weight if opts.sparse_weight is None else opts.sparse_weight
-        return Blend(dense=dense_nodes, sparse=sparse_nodes, limit=max(k, prefetch), sparse_weight=weight,
-                     saturation=s.sparse_saturation, bonus=bonus if bonus_where else 0.0, bonus_where=bonus_where)
+        words = max(1, len(set(tokens(query))))
+        return Blend(dense=dense_nodes, sparse=sparse_nodes, limit=max(k, prefetch),
+                     saturation=pick(opts.sparse_saturation, s.sparse_saturation) * words,
+                     weight_same=pick(opts.sparse_weight, s.sparse_weight),
+                     weight_other=pick(opts.sparse_weight_other, s.sparse_weight_other),
+                     bonus=pick(opts.cross_language_bonus, s.cross_language_bonus), same_language=same)

@@ -45,8 +45,12 @@ class Settings(BaseSettings):
     replicas: int = Field(1, ge=1, description="Replication factor when creating the collection on a server.")
     search_mode: Literal["hybrid", "dense", "sparse"] = Field("hybrid", description="Default retrieval mode.")
     prefetch_limit: int = Field(50, ge=1, description="Candidates each dense/sparse prefetch contributes before fusion.")
-    sparse_weight: float = Field(0.1, ge=0, description="Weight of the saturated BM25 score added to the dense cosine in hybrid mode.")
-    sparse_saturation: float = Field(8.0, gt=0, description="BM25 score at which the sparse contribution reaches half its weight.")
+    sparse_weight: float = Field(0.05, ge=0, description="Hybrid: weight of the saturated BM25 score added to the cosine "
+                                                         "for passages in the question's language.")
+    sparse_weight_other: float = Field(0.02, ge=0, description="Hybrid: the same weight for passages in other languages "
+                                                               "(lexical overlap across languages is mostly names).")
+    sparse_saturation: float = Field(2.0, gt=0, description="Hybrid: BM25 score per question word at which the sparse "
+                                                            "contribution reaches half its weight.")
     language_pooling: bool = Field(True, description="Without a language filter, take candidates from every language "
                                                      "so evidence in another language is not crowded out.")
     cross_language_bonus: float = Field(0.02, ge=0, description="Added to the score of passages in another language "

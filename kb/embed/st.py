@@ -19,29 +19,46 @@ class SentenceTransformerEmbedder(Embedder):
     """Wraps a SentenceTransformer; mean pooling and normalisation come from the model folder."""
 
     def __init__(self, model: str, *, name: str | None = None, query_prompt: str = "", passage_prompt: str = "",
-                 batch_size: int = 32, threads: int = 1, device: str = "cpu", weights_digest: str | None = None):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on a hub from these machines
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        import transformers
-        from sentence_transformers import SentenceTransformer
-
-        transformers.utils.logging.disable_progress_bar()
-        transformers.utils.logging.set_verbosity_error()
-        torch.set_num_threads(threads)
-        try:
-            self.model = SentenceTransformer(model, device=device)
-        except Exception as e:  # noqa: BLE001 - the cause is shown to the user
-            raise ModelError(f"cannot load embedding model {model!r}: {e}. Set KB_EMBED_MODEL to a local "
-                             "sentence-transformers folder, or unset it for the bundled default") from e
+                 batch_size: int = 32, threads: int = 1, device: str = "cpu", weights_digest: str | None = None,
+                 dim: int | None = None):
+        self.model_ref = model
         self.name = name or model
-        self.dim = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension")
-                       else self.model.get_sentence_embedding_dimension())
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
         self.batch_size = batch_size
+        self.threads = threads
+        self.device = device
         self._digest = weights_digest or _folder_digest(model)
-        self._tokenizer = self.model.tokenizer
+        self._model = None
+        self._dim = dim
+
+    @property
+    def model(self):
+        """The SentenceTransformer, loaded on first use (listing or skipping unchanged files never loads it)."""
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on a hub from these machines
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import torch
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.utils.logging.disable_progress_bar()
+            transformers.utils.logging.set_verbosity_error()
+            torch.set_num_threads(self.threads)
+            try:
+                self._model = SentenceTransformer(self.model_ref, device=self.device)
+            except Exception as e:  # noqa: BLE001 - the cause is shown to the user
+                raise ModelError(f"cannot load embedding model {self.model_ref!r}: {e}. Set KB_EMBED_MODEL to a "
+                                 "local sentence-transformers folder, or unset it for the bundled default") from e
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            m = self.model
+            self._dim = int(m.get_embedding_dimension() if hasattr(m, "get_embedding_dimension")
+                            else m.get_sentence_embedding_dimension())
+        return self._dim
 
     @property
     def fingerprint(self) -> str:
@@ -57,7 +74,7 @@ class SentenceTransformerEmbedder(Embedder):
         return np.asarray(v, dtype=np.float32)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        enc = self._tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
+        enc = self.model.tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
         return [len(ids) for ids in enc]
 
     def max_tokens(self) -> int:

@@ -113,17 +113,17 @@ class EdgeStore(Store):
 
     def _blend_formula(self, node: Blend):
         E = qe.Expression
-        n = len(node.dense)
-        dense = E.Max([E.Variable(f"$score[{i}]") for i in range(n)] + [E.Constant(node.dense_default)])
-        parts = [dense]
-        for j in range(len(node.sparse)):
-            s = E.Variable(f"$score[{n + j}]")
-            parts.append(E.Mult([E.Constant(node.sparse_weight),
-                                 E.Div(s, E.Sum([s, E.Constant(node.saturation)]), by_zero_default=0.0)]))
-        if node.bonus and node.bonus_where is not None:
-            parts.append(E.Mult([E.Constant(node.bonus), E.Condition(_filter(node.bonus_where))]))
-        defaults = {f"$score[{i}]": 0.0 for i in range(n + len(node.sparse))}
-        return qe.Formula(E.Sum(parts), defaults=defaults)
+        n, m = len(node.dense), len(node.sparse)
+        parts = [E.Variable(f"$score[{i}]") for i in range(n)]
+        same = E.Condition(_filter(node.same_language)) if node.same_language else None
+        if m:
+            s = E.Sum([E.Variable(f"$score[{n + j}]") for j in range(m)])
+            weight = (E.Sum([E.Constant(node.weight_other), E.Mult([E.Constant(node.weight_same - node.weight_other), same])])
+                      if same is not None else E.Constant(node.weight_same))
+            parts.append(E.Mult([weight, E.Div(s, E.Sum([s, E.Constant(node.saturation)]), by_zero_default=0.0)]))
+        if same is not None and node.bonus:
+            parts.append(E.Mult([E.Constant(node.bonus), E.Sum([E.Constant(1.0), E.Neg(same)])]))
+        return qe.Formula(E.Sum(parts), defaults={f"$score[{i}]": 0.0 for i in range(n + m)})
 
     def query(self, q: StoreQuery) -> list[ScoredRecord]:
         params = qe.SearchParams(hnsw_ef=q.hnsw_ef)
@@ -161,7 +161,7 @@ class EdgeStore(Store):
         if self._shard is None:
             return {}
         resp = self._shard.facet(qe.FacetRequest(key=key, limit=limit, exact=True, filter=_filter(where)))
-        return {str(h.value): int(h.count) for h in resp.hits}
+        return {str(h.value): int(h.count) for h in resp.hits if h.count}
 
     def optimize(self) -> None:
         if self._shard is not None:

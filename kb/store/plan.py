@@ -62,18 +62,23 @@ class Rrf:
 
 @dataclass(frozen=True, slots=True)
 class Blend:
-    """Score-based fusion: sum of dense children's cosine + weight * s / (s + saturation) over sparse children
-    + bonus where `bonus_where` holds. Children are Nearest nodes; a point missing from a dense child scores
-    `dense_default` there."""
+    """Score-based fusion over dense and sparse children (Nearest nodes):
+
+        score = cosine + w * s / (s + saturation) + bonus * [other language]
+        w = weight_same where `same_language` holds, else weight_other
+
+    `cosine` is the point's score in whichever dense child found it (0 if none did; pools are disjoint),
+    `s` its BM25 score summed over sparse children. Without `same_language`, `weight_same` applies everywhere
+    and there is no bonus."""
 
     dense: tuple[Nearest, ...]
     sparse: tuple[Nearest, ...]
     limit: int
-    sparse_weight: float
     saturation: float
-    dense_default: float = 0.0
+    weight_same: float
+    weight_other: float = 0.0
     bonus: float = 0.0
-    bonus_where: Where | None = None
+    same_language: Where | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,17 +72,19 @@ class ServerStore(Store):
 
     def _formula(self, node: Blend):
         m = self.m
-        n = len(node.dense)
-        dense = m.MaxExpression(max=[f"$score[{i}]" for i in range(n)] + [node.dense_default])
-        parts = [dense]
-        for j in range(len(node.sparse)):
-            s = f"$score[{n + j}]"
-            parts.append(m.MultExpression(mult=[node.sparse_weight, m.DivExpression(div=m.DivParams(
+        n, k = len(node.dense), len(node.sparse)
+        parts: list = [f"$score[{i}]" for i in range(n)]
+        same = self._filter(node.same_language) if node.same_language else None
+        if k:
+            s = m.SumExpression(sum=[f"$score[{n + j}]" for j in range(k)])
+            weight = (m.SumExpression(sum=[node.weight_other, m.MultExpression(
+                mult=[node.weight_same - node.weight_other, same])]) if same is not None else node.weight_same)
+            parts.append(m.MultExpression(mult=[weight, m.DivExpression(div=m.DivParams(
                 left=s, right=m.SumExpression(sum=[s, node.saturation]), by_zero_default=0.0))]))
-        if node.bonus and node.bonus_where is not None:
-            parts.append(m.MultExpression(mult=[node.bonus, self._filter(node.bonus_where)]))
+        if same is not None and node.bonus:
+            parts.append(m.MultExpression(mult=[node.bonus, m.SumExpression(sum=[1.0, m.NegExpression(neg=same)])]))
         return m.FormulaQuery(formula=m.SumExpression(sum=parts),
-                              defaults={f"$score[{i}]": 0.0 for i in range(n + len(node.sparse))})
+                              defaults={f"$score[{i}]": 0.0 for i in range(n + k)})
 
     # -- the interface -----------------------------------------------------------------------------------------
     def identity(self) -> dict | None:
@@ -162,7 +164,7 @@ class ServerStore(Store):
         if not self._exists:
             return {}
         res = self.client.facet(self.collection, key=key, facet_filter=self._filter(where), limit=limit, exact=True)
-        return {str(h.value): int(h.count) for h in res.hits}
+        return {str(h.value): int(h.count) for h in res.hits if h.count}
 
     def drop(self) -> None:
         if self._exists:
