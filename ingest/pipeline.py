@@ -121,6 +121,10 @@ class Ingestor:
         except OSError as e:
             report.status, report.error = "failed", f"cannot read the file ({e.strerror or e})"
             return _Pending(report, [])
+        except Exception as e:  # noqa: BLE001 - one odd file must not stop the batch
+            log.exception("unexpected error while reading %s", path)
+            report.status, report.error = "failed", f"could not be parsed ({type(e).__name__}: {e})"
+            return _Pending(report, [])
         return _Pending(report, chunks)
 
     def _chunks(self, path: Path, report: FileReport) -> list[Chunk]:

@@ -147,6 +147,7 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(kb, tmp_path):
     write(tmp_path / "in" / "image.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)
     write(tmp_path / "in" / "blank.md", "---\ntitle: x\n---\n\n   \n")
     write(tmp_path / "in" / "badfront.md", "---\ntitle: [unclosed\n---\ntext\n")
+    write(tmp_path / "in" / "baddate.md", "---\ndate: 2022-13-45\n---\nSeminaras vyko Klaipėdoje.\n")
     os.symlink(tmp_path / "in" / "nowhere.txt", tmp_path / "in" / "dangling.txt")
     os.symlink(tmp_path / "in", tmp_path / "in" / "loop")
     report = Ingestor(kb).ingest([tmp_path / "in", tmp_path / "missing.md"])
@@ -158,6 +159,7 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(kb, tmp_path):
     assert "unsupported format '.png'" in errors["image.png"]
     assert "no text to index" in errors["blank.md"]
     assert "invalid YAML front matter" in errors["badfront.md"]
+    assert "invalid YAML front matter (month must be in 1..12)" in errors["baddate.md"]
     assert "dangling" in errors["dangling.txt"]
     assert "symbolic link loop" in errors["loop"]
     assert "no such file" in errors["missing.md"]

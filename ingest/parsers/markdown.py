@@ -23,7 +23,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str]:
         return {}, text
     try:
         meta = yaml.safe_load(m.group(1)) or {}
-    except yaml.YAMLError as e:
+    except (yaml.YAMLError, ValueError) as e:  # ValueError: impossible dates such as 2022-13-45
         raise IngestError(path, f"invalid YAML front matter ({str(e).splitlines()[0]}); fix it or remove it") from e
     if not isinstance(meta, dict):
         raise IngestError(path, "front matter must be a YAML mapping (key: value lines)")
