@@ -156,11 +156,17 @@ def search(query: str, top_k: int | None, languages, doc_types, since, until, so
         where = f"p. {p['page']}" if p.get("page") else ""
         meta = " · ".join(str(x) for x in (p.get("language"), p.get("doc_type"), p.get("date")) if x)
         click.echo(click.style(f"{h.rank:>2}. {h.score:.3f}  {p.get('source')} {where}", bold=True) + f"  [{meta}]")
-        heading = p.get("title", "") + (f" — {p['section']}" if p.get("section") and p.get("section") != p.get("title") else "")
-        click.echo(f"    {heading}")
+        click.echo(f"    {_heading(p)}")
         body = " ".join((p.get("text") or "").split())
         click.echo(textwrap.indent(textwrap.fill(body[:400] + ("…" if len(body) > 400 else ""), 100), "    "))
         click.echo()
+
+
+def _heading(payload: dict) -> str:
+    """Title, then the innermost section heading when it adds something."""
+    title = payload.get("title") or ""
+    section = (payload.get("section") or "").split(" > ")[-1]
+    return f"{title} › {section}" if section and section.lower() not in title.lower() else title
 
 
 @main.command()
