@@ -1,4 +1,5 @@
-"""Text normalisation shared by all parsers: NFC, one newline style, invisible characters removed."""
+"""Text normalisation shared by all parsers: NFC, one newline style, invisible characters and ligatures removed,
+words broken at line ends (by a hyphen or a soft hyphen) joined again."""
 
 from __future__ import annotations
 
@@ -6,11 +7,33 @@ import re
 import unicodedata
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_LIGATURES = {chr(c): unicodedata.normalize("NFKC", chr(c)) for c in range(0xFB00, 0xFB07)}
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_SOFT_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
+# "pla-\nnavimas" -> "planavimas": a letter, a hyphen at the line end, a lower-case letter on the next line
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-\n[ \t]*(?=[^\W\d_A-ZĄČĘĖĮŠŲŪŽĀĒĢĪĶĻŅŌŖ])")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd\ufffd]")
 
 
 def normalize_text(text: str) -> str:
     """NFC, \\n line ends, no soft hyphens or zero-width characters, no trailing spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SOFT_BREAK.sub("", text).translate(_INVISIBLE)
     text = unicodedata.normalize("NFC", text)
     return _TRAILING_SPACE.sub("\n", text)
+
+
+def normalize_extracted(text: str) -> str:
+    """normalize_text plus what text extracted from a page layout needs: ligatures split (ﬁ -> fi) and words
+    hyphenated at a line end joined."""
+    text = "".join(_LIGATURES.get(c, c) for c in text) if any("\ufb00" <= c <= "\ufb06" for c in text) else text
+    return _HYPHEN_BREAK.sub("", normalize_text(text)).strip()
+
+
+def unmappable_share(text: str) -> float:
+    """Share of visible characters that are private-use code points or replacement characters: glyphs the PDF
+    does not map to real characters."""
+    visible = [c for c in text if not c.isspace()]
+    if not visible:
+        return 0.0
+    return len(_PRIVATE_USE.findall(text)) / len(visible)

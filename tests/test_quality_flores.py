@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 def flores_kb(e5, tmp_path_factory):
     data = shared_path("eval", "retrieval")
     passages, questions = load_flores(data)
-    keep = {f"flores-{i}" for i in range(0, 231, 3)}  # 77 articles x 3 languages
+    pids = sorted({p.pid for p in passages})
+    keep = set(pids[::3])  # a third of the articles, in all three languages
     root = tmp_path_factory.mktemp("flores")
     for p in passages:
         if p.pid in keep:
@@ -49,8 +50,11 @@ def test_hybrid_beats_dense_in_the_mixed_collection(flores_kb):
     assert hybrid_other["recall@10"] >= 0.75
 
 
-def test_rank_fusion_is_worse_than_score_blending(flores_kb):
+def test_score_blending_keeps_other_language_evidence_that_rank_fusion_buries(flores_kb):
+    """Equal-weight RRF ranks same-language matches slightly higher, but pushes the other-language versions out
+    of the top 10; the score blend keeps them (the reason it is the default)."""
     kb, questions = flores_kb
-    blend_any, _ = _mixed(kb, questions, SearchOptions(mode="hybrid"))
-    rrf_any, _ = _mixed(kb, questions, SearchOptions(mode="hybrid", fusion="rrf"))
-    assert blend_any["mrr"] > rrf_any["mrr"]
+    blend_any, blend_other = _mixed(kb, questions, SearchOptions(mode="hybrid"))
+    rrf_any, rrf_other = _mixed(kb, questions, SearchOptions(mode="hybrid", fusion="rrf"))
+    assert blend_other["recall@10"] >= rrf_other["recall@10"] + 0.15
+    assert blend_any["recall@10"] >= rrf_any["recall@10"] - 0.03

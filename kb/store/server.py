@@ -99,6 +99,9 @@ class ServerStore(Store):
             self.collection, vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE)},
             sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
             shard_number=self.shards, replication_factor=self.replicas, metadata={"kb_identity": identity})
+        if self._local:  # local mode ignores payload indexes (and warns about them)
+            self._exists = True
+            return
         for name in KEYWORD_INDEXES:
             self.client.create_payload_index(self.collection, name, m.PayloadSchemaType.KEYWORD)
         for name in INTEGER_INDEXES:
