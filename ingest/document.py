@@ -26,12 +26,15 @@ class Page:
 
 @dataclass(slots=True)
 class ParsedDocument:
-    """A parsed file. Chunk offsets refer to `pages[i].text`; `sections` cover the text to be chunked."""
+    """A parsed file. Chunk offsets refer to `pages[i].text`; `sections` cover the text to be chunked.
+    `metadata` is what the author wrote for us (front matter); `properties` what the file says of itself
+    (PDF info, DOCX core properties, HTML title and lang)."""
 
     pages: list[Page]
     sections: list[Section]
     metadata: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    properties: dict = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -12,7 +12,8 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
 # "pla-\nnavimas" -> "planavimas": a letter, a hyphen at the line end, a lower-case letter on the next line
 _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-\n[ \t]*(?=[^\W\d_A-ZĄČĘĖĮŠŲŪŽĀĒĢĪĶĻŅŌŖ])")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd\ufffd]")
+# private-use code points, replacement characters and control codes: what glyphs without a Unicode map become
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def normalize_text(text: str) -> str:
@@ -31,9 +32,21 @@ def normalize_extracted(text: str) -> str:
 
 
 def unmappable_share(text: str) -> float:
-    """Share of visible characters that are private-use code points or replacement characters: glyphs the PDF
-    does not map to real characters."""
+    """Share of non-space characters that are private-use code points, replacement characters or control
+    codes: glyphs the PDF does not map to real characters."""
     visible = [c for c in text if not c.isspace()]
     if not visible:
         return 0.0
     return len(_PRIVATE_USE.findall(text)) / len(visible)
+
+
+_GENERATOR_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - |untitled|document\d*$)", re.IGNORECASE)
+
+
+def clean_title(title: str) -> str:
+    """A title from file properties, or "" when it is generator noise ("Microsoft Word - x.docx", "Untitled")."""
+    title = " ".join(title.split())
+    title = re.sub(r"^microsoft (word|powerpoint|excel) - ", "", title, flags=re.IGNORECASE)
+    if not title or _GENERATOR_PREFIX.match(title) or re.search(r"\.(docx?|pdf|odt|rtf|txt)$", title, re.I):
+        return ""
+    return title

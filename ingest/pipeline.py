@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from ingest.chunker import chunk_document
-from ingest.lang import chunk_language, document_language
+from ingest.lang import detect_chunk_language, document_language
 from ingest.metadata import is_sidecar, resolve
 from ingest.parsers import parser_for
 from ingest.report import FileReport, IngestReport
@@ -130,6 +131,8 @@ class Ingestor:
     def _chunks(self, path: Path, report: FileReport) -> list[Chunk]:
         s = self.settings
         before = path.stat()
+        if not stat.S_ISREG(before.st_mode):
+            raise IngestError(str(path), "not a regular file (a device, pipe or socket)")
         if before.st_size == 0:
             raise IngestError(str(path), "empty file (0 bytes)")
         if before.st_size > s.max_file_mb * 1024 * 1024:
@@ -150,22 +153,23 @@ class Ingestor:
         report.warnings.extend(doc.warnings)
         if not doc.text.strip():
             raise IngestError(str(path), "no text to index (the file holds only markup or white space)")
-        meta = resolve(path, doc.metadata, {}, report.warnings)
-        language = document_language(doc.text, meta.get("language"), s.languages)
+        meta = resolve(path, doc.metadata, doc.properties, report.warnings)
         spans = chunk_document(doc, self.kb.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         if not spans:
             raise IngestError(str(path), "no text to index after parsing")
+        texts = [doc.pages[sp.page_index].text[sp.start:sp.end] for sp in spans]
+        detected = [detect_chunk_language(t, s.languages) for t in texts]
+        language = document_language(meta.get("language"), list(zip(texts, detected)), s.languages)
         title = str(meta.get("title") or _first_line(doc.text) or path.stem.replace("_", " ").replace("-", " "))
         extra = {k: v for k, v in meta.items() if k not in ("title", "doc_type", "date", "language")
                  and isinstance(v, (str, int, float, bool, list))}
         paged = any(p.number is not None for p in doc.pages)
         chunks = []
-        for i, sp in enumerate(spans):
+        for i, (sp, text, lang) in enumerate(zip(spans, texts, detected)):
             page = doc.pages[sp.page_index]
-            text = page.text[sp.start:sp.end]
             chunks.append(Chunk(
                 doc_id=doc_id, source=report.source, content_sha256=sha, title=title, doc_type=meta["doc_type"],
-                language=language, chunk_language=chunk_language(text, language, s.languages), text=text,
+                language=language, chunk_language=lang or language, text=text,
                 chunk_index=i, chunk_count=len(spans), char_start=sp.start, char_end=sp.end, date=meta.get("date"),
                 page=page.number, page_end=page.number, page_label=page.label, section=sp.section,
                 extra={**extra, "page_count": len(doc.pages) if paged else None}))

@@ -28,8 +28,9 @@ def _factory():
     return detector_factory._factory
 
 
-def detect_language(text: str, allowed: list[str], default: str = "und") -> str:
-    """The most likely language of `text` among `allowed` (ISO 639-1), or `default` when there is no text."""
+def detect_language(text: str, allowed: list[str], default: str = "und", min_prob: float = 0.0) -> str:
+    """The most likely language of `text` among `allowed` (ISO 639-1); `default` when there is too little text
+    or no allowed language reaches `min_prob` (text in another language, such as lorem ipsum)."""
     letters = _LETTERS.findall(text)
     if len(letters) < 3:
         return default
@@ -46,9 +47,6 @@ def detect_language(text: str, allowed: list[str], default: str = "und") -> str:
     except LangDetectException:
         return default
     for p in probs:
-        if p.lang in allowed:
+        if p.lang in allowed and p.prob >= min_prob:
             return p.lang
-    # none of the allowed languages scored: fall back on the Baltic hints, then on the best guess
-    if lt != lv:
-        return "lt" if lt else "lv"
-    return probs[0].lang if probs else default
+    return default

@@ -12,10 +12,15 @@ Parser = Callable[[bytes, str], ParsedDocument]
 
 
 def _registry() -> dict[str, Parser]:
+    from ingest.parsers.docx import parse_docx
+    from ingest.parsers.html import parse_html
+    from ingest.parsers.legacy_doc import parse_doc
     from ingest.parsers.markdown import parse_markdown
+    from ingest.parsers.pdf import parse_pdf
     from ingest.parsers.text import parse_text
 
-    return {".md": parse_markdown, ".markdown": parse_markdown, ".txt": parse_text, ".text": parse_text}
+    return {".md": parse_markdown, ".markdown": parse_markdown, ".txt": parse_text, ".text": parse_text,
+            ".pdf": parse_pdf, ".docx": parse_docx, ".html": parse_html, ".htm": parse_html, ".doc": parse_doc}
 
 
 def supported_extensions() -> list[str]:

@@ -8,7 +8,7 @@ import re
 import zipfile
 
 from ingest.document import Page, ParsedDocument, Section
-from ingest.normalize import normalize_text
+from ingest.normalize import clean_title, normalize_text
 from ingest.tables import table_lines
 from kb.errors import IngestError
 
@@ -89,8 +89,8 @@ def parse_docx(data: bytes, path: str) -> ParsedDocument:
         if body[start:end].strip():
             sections.append(Section(0, start, end, section_path))
     props = document.core_properties
-    if props.title:
-        meta["title"] = props.title.strip()
+    if clean_title(props.title or ""):
+        meta["title"] = clean_title(props.title)
     when = props.created or props.modified
     if when:
         meta["date"] = when.date().isoformat()
@@ -98,4 +98,4 @@ def parse_docx(data: bytes, path: str) -> ParsedDocument:
         meta["language"] = props.language.strip()[:2].lower()
     if props.subject:
         meta["subject"] = props.subject
-    return ParsedDocument(pages=[Page(body)], sections=sections, metadata=meta)
+    return ParsedDocument(pages=[Page(body)], sections=sections, properties=meta)

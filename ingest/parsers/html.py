@@ -187,7 +187,5 @@ def parse_html(data: bytes, path: str) -> ParsedDocument:
     meta.pop("h1", None)
     if ex.lang:
         meta["language"] = ex.lang
-    if "\ufffd" in body:
-        return ParsedDocument([Page(body)], sections, meta,
-                              warnings=["some characters could not be decoded (shown as \ufffd)"])
-    return ParsedDocument(pages=[Page(body)], sections=sections, metadata=meta)
+    warnings = ["some characters could not be decoded (shown as \ufffd)"] if "\ufffd" in body else []
+    return ParsedDocument(pages=[Page(body)], sections=sections, warnings=warnings, properties=meta)

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from ingest.document import Page, ParsedDocument, Section
-from ingest.normalize import normalize_extracted, unmappable_share
+from ingest.normalize import clean_title, normalize_extracted, unmappable_share
 from ingest.ocr import ocr_available, ocr_pdf_page
 from kb.errors import IngestError
 
@@ -22,7 +22,7 @@ _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 
 def _open(data: bytes, path: str):
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -30,7 +30,7 @@ def _open(data: bytes, path: str):
         if reader.is_encrypted:
             try:
                 ok = reader.decrypt("")
-            except Exception as e:  # noqa: BLE001 - unsupported encryption algorithms raise various errors
+            except (DependencyError, NotImplementedError, ValueError, KeyError) as e:
                 raise IngestError(path, f"encrypted PDF that cannot be opened ({e})") from e
             if not ok:
                 raise IngestError(path, "encrypted PDF: it needs a password; save an unprotected copy and add that")
@@ -114,7 +114,7 @@ def _metadata(reader) -> dict:
         info = reader.metadata or {}
     except Exception:  # noqa: BLE001
         info = {}
-    title = str(info.get("/Title") or "").strip()
+    title = clean_title(str(info.get("/Title") or ""))
     if title:
         meta["title"] = title
     for key in ("/CreationDate", "/ModDate"):
@@ -172,7 +172,7 @@ def parse_pdf(data: bytes, path: str) -> ParsedDocument:
     sections = _sections(pages, _outline_titles(reader))
     if not sections:
         raise IngestError(path, "no text layer on any page (a scanned PDF?)" + hint)
-    return ParsedDocument(pages=pages, sections=sections, metadata=_metadata(reader), warnings=warnings)
+    return ParsedDocument(pages=pages, sections=sections, warnings=warnings, properties=_metadata(reader))
 
 
 def _ranges(numbers: list[int]) -> str:
