@@ -43,8 +43,28 @@ def ocr_pdf_page(data: bytes, page: int, dpi: int = 300, timeout: int = 120) -> 
             images = sorted(Path(tmp).glob("p*.png"))
             if not images:
                 return None
-            out = subprocess.run(["tesseract", str(images[0]), "stdout", "-l", "+".join(langs)],
+            out = subprocess.run(["tesseract", str(images[0]), "stdout", "-l", "+".join(langs), "tsv"],
                                  check=True, capture_output=True, text=True, timeout=timeout)
         except (OSError, subprocess.SubprocessError):
             return None
-        return out.stdout
+        return text_from_tsv(out.stdout)
+
+
+def text_from_tsv(tsv: str, min_confidence: float = 60.0, min_words: int = 3) -> str | None:
+    """Lines of recognised words, or None when the recognition is not trustworthy (few words or a low mean
+    confidence: a drawing or unmappable glyphs read as letters)."""
+    lines: dict[tuple, list[str]] = {}
+    confidences = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        try:
+            conf = float(cols[10])
+        except ValueError:
+            continue
+        confidences.append(conf)
+        lines.setdefault((int(cols[2]), int(cols[3]), int(cols[4])), []).append(cols[11])
+    if len(confidences) < min_words or sum(confidences) / len(confidences) < min_confidence:
+        return None
+    return "\n".join(" ".join(words) for _, words in sorted(lines.items()))

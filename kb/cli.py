@@ -78,7 +78,7 @@ def main(verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
-    """Add or update documents (Markdown, text); unchanged files are skipped.
+    """Add or update documents (PDF, DOCX, HTML, Markdown, text); unchanged files are skipped.
 
     Exit code 0 when all files were ingested, 1 when some failed (the rest are ingested)."""
     from ingest.pipeline import Ingestor

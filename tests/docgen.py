@@ -95,3 +95,29 @@ def make_docx(title: str, blocks: list, created=None) -> bytes:
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
+
+
+def make_scanned_pdf(lines: list[str], text_page: list[str] | None = None) -> bytes:
+    """A PDF whose page 1 has real text (optional) and whose last page is only an image of `lines`
+    (as a scanner would make it: no text layer)."""
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    font_name = _font()
+    img = Image.new("L", (2480, 1200), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(DEJAVU), 64)
+    for i, line in enumerate(lines):
+        draw.text((120, 120 + i * 110), line, fill=0, font=font)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595, 842))
+    if text_page:
+        c.setFont(font_name, 11)
+        for i, line in enumerate(text_page):
+            c.drawString(60, 780 - 16 * i, line)
+        c.showPage()
+    c.drawImage(ImageReader(img), 0, 842 - 288, width=595, height=288)
+    c.showPage()
+    c.save()
+    return buf.getvalue()

@@ -225,3 +225,22 @@ def test_seimas_html_in_windows_1257(kb, tmp_path):
     Ingestor(kb).ingest([f])
     hit = kb.search("Savaitės darbotvarkė patvirtinta", 3, options=SearchOptions(mode="sparse"))
     assert any("Savaitės darbotvarkė patvirtinta" in h.text for h in hit)
+
+
+def test_scanned_pages_are_read_by_ocr_where_tesseract_is_installed(kb, tmp_path):
+    from docgen import make_scanned_pdf
+    from ingest.ocr import ocr_available
+
+    if not ocr_available():
+        pytest.skip("tesseract with lit/lav/eng data and pdftoppm are not installed (Debian: tesseract-ocr, "
+                    "tesseract-ocr-lit, tesseract-ocr-lav, tesseract-ocr-eng, poppler-utils)")
+    data = make_scanned_pdf(["Klaipėdos regiono plėtros taryba", "patvirtino bendrą bilietą",
+                             "tarp Palangos ir Liepojos."], text_page=["Pirmas puslapis su tekstu."])
+    doc = parse_pdf(data, "scan.pdf")
+    assert "pages read by OCR: 2" in " ".join(doc.warnings)
+    ocr_text = doc.pages[1].text
+    assert "Klaipėdos" in ocr_text and "Liepojos" in ocr_text
+    f = write(tmp_path / "scan.pdf", data)
+    Ingestor(kb).ingest([f])
+    hit = kb.search("bendrą bilietą tarp Palangos ir Liepojos", 1, options=SearchOptions(mode="sparse"))[0]
+    assert hit.payload["page"] == 2
