@@ -71,6 +71,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "urllib3", "sentence_transformers", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged PDFs are reported per file instead
 
 
 @main.command(epilog=EPILOG_INGEST)
@@ -113,7 +114,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
                 detail = f"{f.chunks} chunks, {f.language}" if f.status != "unchanged" else ""
                 click.echo(f"{f.status:<10} {f.source}  {detail}".rstrip())
             for w in f.warnings:
-                click.echo(f"  warning: {w}", err=True)
+                click.echo(f"warning    {f.source or f.path}: {w}", err=True)
         c = report.counts()
         click.echo(f"{c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged, {c['failed']} failed; "
                    f"{report.chunks()} chunks in {report.seconds:.1f}s", err=True)
