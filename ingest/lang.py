@@ -24,10 +24,14 @@ def detect_chunk_language(text: str, allowed: list[str]) -> str | None:
 
 
 def document_language(declared: str | None, chunks: list[tuple[str, str | None]], allowed: list[str]) -> str:
-    """Declared language, else the language of most of the decided chunk text, else a guess over the whole
-    text, else `und`."""
+    """Declared language; else the language of the document's opening (title page, first headings: where a
+    document states its own language, before abstracts in other languages or filler text); else the language
+    of most of the decided chunk text; else a guess over the whole text; else `und`."""
     if declared:
         return declared
+    opening = _opening_language(" ".join(t for t, _ in chunks)[:3000], allowed)
+    if opening:
+        return opening
     weight: Counter = Counter()
     for text, lang in chunks:
         if lang:
@@ -35,3 +39,20 @@ def document_language(declared: str | None, chunks: list[tuple[str, str | None]]
     if weight:
         return weight.most_common(1)[0][0]
     return detect_language(" ".join(t for t, _ in chunks)[:20000], allowed, default="und")
+
+
+def _opening_language(text: str, allowed: list[str]) -> str | None:
+    """Line-by-line vote over the opening text, weighted by letters; lines in none of the allowed languages
+    (filler, names) abstain. A clear majority (two thirds) decides."""
+    votes: Counter = Counter()
+    for line in text.splitlines():
+        letters = len(_LETTER.findall(line))
+        if letters < 10:
+            continue
+        lang = detect_language(line, allowed, default="", min_prob=0.7)
+        if lang:
+            votes[lang] += letters
+    if not votes:
+        return None
+    lang, weight = votes.most_common(1)[0]
+    return lang if weight >= 2 * sum(votes.values()) / 3 else None
