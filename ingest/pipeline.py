@@ -5,6 +5,7 @@ touched for a file that fails. Unchanged files (same content hash, complete in t
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import logging
 import os
@@ -43,9 +44,39 @@ def source_for(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+IGNORE_FILE = ".kbignore"
+
+
+def _ignored(patterns: list[tuple[Path, str]], path: Path, is_dir: bool) -> bool:
+    """True when a `.kbignore` pattern (glob, relative to its folder; `name/` for folders) matches."""
+    for base, pattern in patterns:
+        try:
+            rel = path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+        pat = pattern.rstrip("/")
+        if pattern.endswith("/") and not is_dir:
+            if any(fnmatch.fnmatchcase(part, pat) or fnmatch.fnmatchcase(rel, pat + "/*")
+                   for part in rel.split("/")[:-1]):
+                return True
+            continue
+        if fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(path.name, pat):
+            return True
+    return False
+
+
+def _read_ignore(folder: Path) -> list[tuple[Path, str]]:
+    f = folder / IGNORE_FILE
+    if not f.is_file():
+        return []
+    lines = [ln.strip() for ln in f.read_text(encoding="utf-8", errors="replace").splitlines()]
+    return [(folder, ln) for ln in lines if ln and not ln.startswith("#")]
+
+
 def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
     """(file, None) for every file under the given paths, or (path, error) for a path that cannot be walked.
-    Hidden entries and metadata sidecars are passed over; symlink loops are reported, not followed."""
+    Hidden entries, metadata sidecars and what a folder's `.kbignore` names are passed over; symlink loops are
+    reported, not followed."""
     seen_dirs: set[str] = set()
     for root in paths:
         if not os.path.lexists(root):
@@ -57,6 +88,7 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
         if not root.is_dir():
             yield root, ("symbolic link loop or dangling link" if root.is_symlink() else "not a regular file or folder")
             continue
+        ignore: list[tuple[Path, str]] = []
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
             real = os.path.realpath(dirpath)
             if real in seen_dirs:
@@ -64,10 +96,13 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
                 dirnames[:] = []
                 continue
             seen_dirs.add(real)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            here = Path(dirpath)
+            ignore += _read_ignore(here)
+            dirnames[:] = sorted(d for d in dirnames
+                                 if not d.startswith(".") and not _ignored(ignore, here / d, True))
             for name in sorted(filenames):
-                p = Path(dirpath) / name
-                if name.startswith(".") or is_sidecar(p):
+                p = here / name
+                if name.startswith(".") or is_sidecar(p) or _ignored(ignore, p, False):
                     continue
                 if not p.exists():
                     yield p, "dangling symbolic link or symbolic link loop"

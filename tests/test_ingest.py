@@ -182,3 +182,15 @@ def test_oversized_files_are_refused(kb, tmp_path, settings):
     f = write(tmp_path / "big.txt", "Klaipėda " * 500)
     report = Ingestor(kb).ingest([f])
     assert "above the limit" in report.failed[0].error and "KB_MAX_FILE_MB" in report.failed[0].error
+
+
+def test_kbignore_leaves_out_named_folders_and_files(kb, tmp_path):
+    write(tmp_path / "docs" / ".kbignore", "# evaluation data is not a document\neval/\n*.csv\n")
+    write(tmp_path / "docs" / "a.md", MD)
+    write(tmp_path / "docs" / "eval" / "questions.jsonl", '{"id": 1}\n')
+    write(tmp_path / "docs" / "eval" / "notes.md", MD)
+    write(tmp_path / "docs" / "sub" / "table.csv", "a,b\n")
+    write(tmp_path / "docs" / "sub" / "b.md", MD.replace("42", "43"))
+    report = Ingestor(kb).ingest([tmp_path / "docs"])
+    assert report.exit_code == 0
+    assert sorted(f.source for f in report.files) == ["docs/a.md", "docs/sub/b.md"]
