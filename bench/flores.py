@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.pipeline import Ingestor  # noqa: E402
-from kb.evaluation import average, flores_source, load_flores, ranked_sources, score_ranking  # noqa: E402
+from kb.evaluation import average, load_flores, ranked_sources, score_ranking, write_flores_docs  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.search import SearchOptions  # noqa: E402
 from kb.settings import Settings  # noqa: E402
@@ -35,12 +35,9 @@ BASELINE_R10 = {"en->en": 0.94, "lt->lt": 0.84, "lv->lv": 0.82, "en->lt": 0.84, 
 
 def build_collection(kb: KnowledgeBase, eval_dir: Path, work: Path) -> tuple[list, dict]:
     passages, questions = load_flores(eval_dir)
-    for p in passages:
-        f = work / flores_source(p.lang, p.pid)
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(f"---\ntitle: {p.pid}\nlanguage: {p.lang}\ntype: other\n---\n{p.text}\n", encoding="utf-8")
+    folder = write_flores_docs(passages, work)
     t = time.perf_counter()
-    report = Ingestor(kb).ingest([work / "flores"])
+    report = Ingestor(kb).ingest([folder])
     secs = time.perf_counter() - t
     info = {"files": len(report.files), "failed": len(report.failed), "chunks": report.chunks(),
             "seconds": round(secs, 1), "chunks_per_s": round(report.chunks() / secs, 2) if secs else None}

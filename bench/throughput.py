@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.pipeline import Ingestor  # noqa: E402
-from kb.evaluation import flores_source, load_flores  # noqa: E402
+from kb.evaluation import load_flores, write_flores_docs  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 
@@ -33,11 +33,7 @@ def flores_folder(work: Path) -> Path | None:
     if not (data / "flores_ict_corpus.jsonl").is_file():
         return None
     passages, _ = load_flores(data)
-    for p in passages:
-        f = work / flores_source(p.lang, p.pid)
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(f"---\ntitle: {p.pid}\nlanguage: {p.lang}\n---\n{p.text}\n", encoding="utf-8")
-    return work / "flores"
+    return write_flores_docs(passages, work)
 
 
 def main() -> None:

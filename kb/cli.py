@@ -232,5 +232,84 @@ def stats(as_json: bool) -> None:
     click.echo(f"types:      {st['documents_by_type']}")
 
 
+PROJECT_EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval" / "planning_eval.jsonl"
+EPILOG_EVAL = """\b
+Examples:
+  kb eval                                   # the project's own set (corpus/eval), over the current store
+  kb eval my_questions.jsonl --json
+  kb eval ../shared/eval/retrieval          # FLORES en/lt/lv: built once into its own collection
+  kb eval --mode dense
+"""
+
+
+@main.command(name="eval", epilog=EPILOG_EVAL)
+@click.argument("eval_file", required=False, type=click.Path(path_type=Path))
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "sparse"]), default=None, help="Retrieval mode.")
+@click.option("-k", "top_k", type=click.IntRange(1, 100), default=10, help="Cut-off for recall and nDCG.")
+@click.option("--abstain-below", type=float, default=None, help="Count a top score below this as 'not found'.")
+@click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
+def evaluate(eval_file: Path | None, mode, top_k: int, abstain_below, as_json: bool) -> None:
+    """Retrieval quality on an evaluation set: recall@1/5/10, MRR, nDCG@10 overall, per question language
+    and per (question, evidence) language pair, and abstention on unanswerable questions."""
+    from kb.evaluation import EvalOptions, is_flores_dir, load_flores, load_questions, run_eval, write_flores_docs
+    from kb.search import SearchOptions
+
+    settings = _settings()
+    path = eval_file or PROJECT_EVAL
+    if not path.exists():
+        raise click.BadParameter(f"{path} does not exist", param_hint="EVAL_FILE")
+    options, eo = SearchOptions(mode=mode), EvalOptions(k=top_k, abstain_below=abstain_below)
+    try:
+        if is_flores_dir(path):
+            from ingest.pipeline import Ingestor
+
+            passages, questions = load_flores(path)
+            home = settings.home / "eval" / "flores"
+            docs = write_flores_docs(passages, home / "docs")
+            flores_settings = settings.model_copy(update={"home": home, "source_root": home / "docs"})
+            with _open_kb(flores_settings) as kb:
+                report = Ingestor(kb).ingest([docs])
+                if report.failed:
+                    raise KBError(f"{len(report.failed)} FLORES passages failed to ingest: {report.failed[0].error}")
+                result = run_eval(kb, questions, options, eo)
+        else:
+            questions = load_questions(path)
+            with _open_kb(settings) as kb:
+                result = run_eval(kb, questions, options, eo)
+    except KBError as e:
+        _fail(e)
+    except (ValueError, KeyError) as e:
+        click.echo(f"error: {path}: not an evaluation file ({type(e).__name__}: {e})", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    _print_metrics(result["metrics"], path)
+
+
+def _print_metrics(m: dict, path: Path) -> None:
+    def row(name: str, r: dict) -> str:
+        if not r.get("n"):
+            return f"{name:<12} {'-':>5}"
+        return (f"{name:<12} {r['n']:>5} {r['recall@1']:>7.3f} {r['recall@5']:>7.3f} {r['recall@10']:>7.3f} "
+                f"{r['mrr']:>7.3f} {r['ndcg@10']:>8.3f}")
+
+    click.echo(f"evaluation set: {path}")
+    click.echo(f"{'':<12} {'n':>5} {'R@1':>7} {'R@5':>7} {'R@10':>7} {'MRR':>7} {'nDCG@10':>8}")
+    click.echo(row("overall", m["overall"]))
+    for lang, r in m["by_language"].items():
+        click.echo(row(f"  {lang}", r))
+    click.echo("by question -> evidence language:")
+    for pair, r in m["by_language_pair"].items():
+        click.echo(row(f"  {pair}", r))
+    a = m["abstention"]
+    if a["unanswerable"]:
+        acc = "-" if a["accuracy"] is None else f"{a['accuracy']:.3f} (threshold {a['threshold']})"
+        click.echo(f"unanswerable questions: {a['unanswerable']}; abstention accuracy: {acc}")
+    ts = m["top_score"]
+    if ts.get("unanswerable"):
+        click.echo(f"top score, answerable: {ts['answerable']}; unanswerable: {ts['unanswerable']}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

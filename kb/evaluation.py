@@ -18,6 +18,7 @@ class Question:
     language: str
     answerable: bool
     relevant: list[dict] = field(default_factory=list)  # [{"source": ..., "page": ...?, "language": ...?}]
+    filters: dict = field(default_factory=dict)  # optional: languages, doc_types, since, until, source
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -27,7 +28,7 @@ def load_questions(path: Path) -> list[Question]:
         if line.strip():
             d = json.loads(line)
             out.append(Question(str(d["id"]), d["question"], d["language"], bool(d.get("answerable", True)),
-                                list(d.get("relevant", []))))
+                                list(d.get("relevant", [])), dict(d.get("filters") or {})))
     return out
 
 
@@ -56,11 +57,12 @@ def flores_source(lang: str, pid: str) -> str:
 
 
 def ranked_sources(hits: list[Hit]) -> list[tuple[str, int | None, float]]:
-    """Distinct (source, page, score) in rank order; a source counts once, at its best passage."""
+    """Distinct (source, page, score) in rank order; a source page counts once, at its best passage."""
     seen, out = set(), []
     for h in hits:
-        if h.source not in seen:
-            seen.add(h.source)
+        key = (h.source, h.payload.get("page"))
+        if key not in seen:
+            seen.add(key)
             out.append((h.source, h.payload.get("page"), h.score))
     return out
 
@@ -76,7 +78,7 @@ def score_ranking(ranked: list[tuple[str, int | None, float]], relevant: list[di
     flags = [any(_is_relevant(s, p, r) for r in relevant) for s, p, _ in ranked[:k]]
     first = next((i for i, f in enumerate(flags) if f), None)
     dcg = sum(1 / math.log2(i + 2) for i, f in enumerate(flags) if f)
-    ideal = sum(1 / math.log2(i + 2) for i in range(min(len({r["source"] for r in relevant}), k)))
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len({(r["source"], r.get("page")) for r in relevant}), k)))
     return {"recall@1": float(first is not None and first < 1), "recall@5": float(first is not None and first < 5),
             "recall@10": float(first is not None and first < 10), "mrr": 1 / (first + 1) if first is not None else 0.0,
             "ndcg@10": dcg / ideal if ideal else 0.0}
@@ -96,3 +98,77 @@ def group_average(rows: list[tuple[tuple, dict]]) -> dict:
     for key, r in rows:
         groups[key].append(r)
     return {("->".join(key) if isinstance(key, tuple) else key): average(v) for key, v in sorted(groups.items())}
+
+
+def write_flores_docs(passages: list[FloresPassage], folder: Path) -> Path:
+    """Write each FLORES passage as a Markdown file `flores/<lang>/<pid>.md` under `folder` (for ingestion)."""
+    for p in passages:
+        f = folder / flores_source(p.lang, p.pid)
+        if not f.exists():
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(f"---\ntitle: {p.pid}\nlanguage: {p.lang}\ntype: other\n---\n{p.text}\n", encoding="utf-8")
+    return folder / "flores"
+
+
+def is_flores_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "flores_ict_corpus.jsonl").is_file() and (path / "flores_ict_queries.jsonl").is_file()
+
+
+@dataclass
+class EvalOptions:
+    k: int = 10
+    candidates: int = 30  # passages fetched per question before distinct sources are ranked
+    abstain_below: float | None = None  # a top score below this counts as "not found"
+
+
+def run_eval(kb, questions: list[Question], options=None, eval_options: EvalOptions | None = None) -> dict:
+    """Metrics (DESIGN.md shape) for `questions` against the knowledge base `kb`."""
+    from kb.types import SearchFilters
+
+    eo = eval_options or EvalOptions()
+    languages = {d.source: d.language for d in kb.docs()}
+    answerable_rows, per_language, per_pair, out_questions = [], [], [], []
+    abstain_hits, unanswerable = 0, 0
+    top_scores = {"answerable": [], "unanswerable": []}
+    for q in questions:
+        f = getattr(q, "filters", None) or {}
+        filters = SearchFilters(languages=f.get("languages"), doc_types=f.get("doc_types"),
+                                since=_date(f.get("since")), until=_date(f.get("until")), source_glob=f.get("source"))
+        hits = kb.search(q.question, eo.candidates, filters, options)
+        ranked = ranked_sources(hits)
+        top = ranked[0][2] if ranked else 0.0
+        out_questions.append({"id": q.id, "language": q.language, "answerable": q.answerable,
+                              "ranked": [{"source": s, "page": p, "score": round(sc, 4)} for s, p, sc in ranked[:eo.k]]})
+        if not q.answerable:
+            unanswerable += 1
+            top_scores["unanswerable"].append(top)
+            if eo.abstain_below is not None and top < eo.abstain_below:
+                abstain_hits += 1
+            continue
+        top_scores["answerable"].append(top)
+        rel = [dict(r, language=r.get("language") or languages.get(r["source"], "und")) for r in q.relevant]
+        row = score_ranking(ranked, rel, eo.k)
+        answerable_rows.append(row)
+        per_language.append((q.language, row))
+        for lang in sorted({r["language"] for r in rel}):
+            per_pair.append(((q.language, lang), score_ranking(ranked, [r for r in rel if r["language"] == lang], eo.k)))
+    metrics = {"overall": average(answerable_rows), "by_language": group_average(per_language),
+               "by_language_pair": group_average(per_pair),
+               "abstention": {"unanswerable": unanswerable, "threshold": eo.abstain_below,
+                              "accuracy": round(abstain_hits / unanswerable, 4) if unanswerable and eo.abstain_below is not None else None},
+               "top_score": {k: _quantiles(v) for k, v in top_scores.items()}}
+    return {"metrics": metrics, "questions": out_questions}
+
+
+def _quantiles(values: list[float]) -> dict:
+    if not values:
+        return {}
+    v = sorted(values)
+    pick = lambda q: round(v[min(len(v) - 1, int(q * (len(v) - 1) + 0.5))], 4)  # noqa: E731
+    return {"min": round(v[0], 4), "p25": pick(0.25), "median": pick(0.5), "p75": pick(0.75), "max": round(v[-1], 4)}
+
+
+def _date(value):
+    from datetime import date
+
+    return date.fromisoformat(value) if value else None
