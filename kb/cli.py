@@ -232,6 +232,44 @@ def stats(as_json: bool) -> None:
     click.echo(f"types:      {st['documents_by_type']}")
 
 
+EPILOG_ASK = """\b
+Examples:
+  kb ask "Kiek kainavo studijų vizitas į Pomeraniją?"
+  kb ask "Cik maksā autobuss no Liepājas uz Klaipēdu?" --json
+  kb ask "o Latvijoje?" --after "Kiek savivaldybių dalyvavo seminare Klaipėdoje?"
+"""
+
+
+@main.command(epilog=EPILOG_ASK)
+@click.argument("question")
+@click.option("--lang", "languages", callback=_csv, help="Only evidence in these document languages (lt,lv,en).")
+@click.option("--after", "history", multiple=True, help="A previous question of the conversation (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print {question, answer, abstained, citations} as JSON.")
+def ask(question: str, languages, history, as_json: bool) -> None:
+    """Answer a question from cited passages (extractive, offline), or say it is not in the knowledge base."""
+    filters = SearchFilters(languages=languages) if languages else None
+    try:
+        with _open_kb(_settings()) as kb:
+            answer = kb.ask(question, list(history), filters)
+    except KBError as e:
+        _fail(e)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.answer)
+    click.echo()
+    for c in answer.citations:
+        where = f", p. {c.page_label or c.page}" if c.page else ""
+        click.echo(f"[{c.n}] {c.title} ({c.source}{where}; {c.language}{', ' + c.date if c.date else ''})")
+        click.echo(textwrap.indent(textwrap.fill("“" + " ".join(c.quote.split()) + "”", 96), "    "))
+    for i, h in enumerate(answer.leads, 1):
+        p = h.payload
+        where = f", p. {p.get('page_label') or p.get('page')}" if p.get("page") else ""
+        click.echo(f"- {p.get('title')} ({p.get('source')}{where}; {p.get('language')})")
+        body = " ".join((p.get("text") or "").split())
+        click.echo(textwrap.indent(textwrap.fill(body[:300] + ("…" if len(body) > 300 else ""), 96), "    "))
+
+
 PROJECT_EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval" / "planning_eval.jsonl"
 EPILOG_EVAL = """\b
 Examples:

@@ -31,6 +31,7 @@ class KnowledgeBase:
         self.sparse = SparseEncoder()
         self._checked = False
         self._query_vectors: dict[str, object] = {}
+        self._sentence_vectors: dict[str, object] = {}
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> "KnowledgeBase":
@@ -86,6 +87,27 @@ class KnowledgeBase:
                 self._query_vectors.pop(next(iter(self._query_vectors)))
             self._query_vectors[text] = v
         return v
+
+    def sentence_vectors(self, texts: list[str]):
+        """Passage-prompt vectors of sentences (cached: answers re-read the same top passages)."""
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self._sentence_vectors))
+        if missing:
+            for t, v in zip(missing, self.embedder.embed_passages(missing)):
+                self._sentence_vectors[t] = v
+            while len(self._sentence_vectors) > 20_000:
+                self._sentence_vectors.pop(next(iter(self._sentence_vectors)))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return np.stack([self._sentence_vectors[t] for t in texts])
+
+    def ask(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None):
+        """An extractive answer with numbered citations, or 'not found' with leads (kb.answer)."""
+        from kb.answer import Answerer
+
+        self._ready_for_reads()
+        return Answerer(self).answer(question, history, filters)
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
                options=None) -> list[Hit]:

@@ -57,6 +57,22 @@ class Settings(BaseSettings):
                                          "than the question (cross-lingual cosines run lower).")
     hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
     top_k: int = Field(10, ge=1, description="Results returned by default.")
+    answer_passages: int = Field(8, ge=1, description="Passages an answer is built from.")
+    answer_statements: int = Field(3, ge=1, description="Most statements in an extractive answer.")
+    answer_leads: int = Field(3, ge=0, description="Nearest passages shown when the answer is 'not found'.")
+    answer_overlap_weight: float = Field(0.1, ge=0, description="Weight of the share of question words a sentence "
+                                                                "contains, added to its similarity.")
+    answer_passage_weight: float = Field(0.5, ge=0, description="Weight of the passage's search score (relative to "
+                                                                 "the best passage) in a sentence's score.")
+    answer_score_margin: float = Field(0.03, ge=0, description="Statements must score within this of the best one.")
+    answer_duplicate_similarity: float = Field(0.93, gt=0, le=1, description="Sentences this similar are one "
+                                                                              "statement with several citations.")
+    abstain_similarity: float = Field(0.80, description="Say 'not found' when the best sentence's similarity to "
+                                                        "the question is below this (calibrated).")
+    abstain_overlap: float = Field(0.2, description="...or when it shares less than this share of the question's "
+                                                    "words (calibrated)...")
+    abstain_similarity_with_overlap: float = Field(0.86, description="...and its similarity is below this "
+                                                                     "(calibrated).")
 
     def store_path(self) -> Path:
         """Folder of the embedded store."""

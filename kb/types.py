@@ -101,3 +101,45 @@ class DocInfo:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class Citation:
+    """A numbered source of an answer: built from the stored chunk, the quote verbatim from its text."""
+
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    page: int | None
+    page_label: str | None
+    language: str
+    date: str | None
+    doc_type: str
+    quote: str
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "chunk_id": self.chunk_id, "source": self.source, "page": self.page,
+                "language": self.language, "quote": self.quote, "title": self.title,
+                "page_label": self.page_label, "date": self.date, "doc_type": self.doc_type}
+
+
+@dataclass(slots=True)
+class Answer:
+    """An answer built from cited passages, or an abstention with the nearest passages as leads."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    leads: list[Hit] = field(default_factory=list)
+    retrieval_query: str = ""
+    signals: dict = field(default_factory=dict)
+    notice: str | None = None
+
+    def to_json(self) -> dict:
+        """The DESIGN.md ask shape (plus leads, the query used for retrieval and the abstention signals)."""
+        return {"question": self.question, "answer": self.answer, "abstained": self.abstained,
+                "citations": [c.to_json() for c in self.citations],
+                "leads": [h.to_json() for h in self.leads], "retrieval_query": self.retrieval_query,
+                "signals": self.signals, "notice": self.notice}

@@ -1,0 +1,98 @@
+"""Extractive answers: citations are verbatim chunk text, every [n] is cited, near-duplicates merge,
+follow-ups are resolved, 'not found' lists leads."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import write
+from ingest.pipeline import Ingestor
+from kb.cli import main
+from kb.followup import retrieval_query
+from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
+
+DOCS = {
+    "seminars/lt.md": ("lt", "Seminaras vyko Klaipėdoje 2021 m. rugsėjo 23 d. Jame dalyvavo 42 žmonės. "
+                             "Bilietas autobusu iš Liepojos į Klaipėdą kainuoja 9,50 euro."),
+    "seminars/lv.md": ("lv", "Seminārs notika Klaipēdā 2021. gada 23. septembrī. Autobusa biļete no Liepājas uz "
+                             "Klaipēdu maksā 9,50 eiro. Piedalījās 15 dalībnieki no Latvijas."),
+    "visits/en.md": ("en", "The study visit to Pomerania took place on 6-8 June 2022. The visit cost EUR 14,200 "
+                           "in total. Participants saw the Gdańsk metropolitan ticket."),
+}
+
+
+def _ingest(kb, root):
+    for rel, (lang, text) in DOCS.items():
+        write(root / rel, f"---\nlanguage: {lang}\n---\n{text}\n")
+    assert Ingestor(kb).ingest([root / "seminars", root / "visits"]).exit_code == 0
+
+
+def _check_citations(answer, kb):
+    texts = {r.id: r.payload["text"] for r in kb.store.scroll()}
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert numbers == {c.n for c in answer.citations}
+    for c in answer.citations:
+        assert c.quote and c.quote in texts[c.chunk_id]
+
+
+def test_answer_structure_with_the_test_embedder(settings, tmp_path):
+    s = settings.model_copy(update={"abstain_similarity": -1.0, "abstain_similarity_with_overlap": -1.0})
+    with KnowledgeBase.open(s) as kb:
+        _ingest(kb, tmp_path)
+        a = kb.ask("Kiek kainavo vizitas į Pomeraniją? EUR 14,200 visit cost")
+        assert not a.abstained and a.citations
+        _check_citations(a, kb)
+        data = a.to_json()
+        assert set(data) >= {"question", "answer", "abstained", "citations"}
+        assert set(data["citations"][0]) >= {"n", "chunk_id", "source", "page", "language", "quote"}
+
+
+def test_not_found_lists_leads(settings, tmp_path):
+    s = settings.model_copy(update={"abstain_similarity": 2.0})
+    with KnowledgeBase.open(s) as kb:
+        _ingest(kb, tmp_path)
+        a = kb.ask("Kas laimėjo krepšinio čempionatą?")
+        assert a.abstained and not a.citations and a.leads
+        assert a.answer.startswith("Žinių bazėje atsakymo neradau")
+
+
+def test_follow_up_questions_lean_on_the_previous_one():
+    assert retrieval_query("o Latvijoje?", ["Kiek dalyvių buvo iš Lietuvos?"]) == \
+        "Kiek dalyvių buvo iš Lietuvos? o Latvijoje?"
+    assert retrieval_query("and in 2022?", ["How many seminars were held in 2021?"]).endswith("and in 2022?")
+    assert retrieval_query("Kiek kainavo studijų vizitas į Pomeraniją?", ["Kas yra KRSS2030?"]) == \
+        "Kiek kainavo studijų vizitas į Pomeraniją?"
+    assert retrieval_query("o Latvijoje?", None) == "o Latvijoje?"
+
+
+def test_kb_ask_cli_json(kb_home, tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_EMBED_MODEL", "hash")
+    monkeypatch.setenv("KB_SOURCE_ROOT", str(tmp_path))
+    monkeypatch.setenv("KB_ABSTAIN_SIMILARITY", "-1")
+    monkeypatch.setenv("KB_ABSTAIN_SIMILARITY_WITH_OVERLAP", "-1")
+    for rel, (lang, text) in DOCS.items():
+        write(tmp_path / rel, f"---\nlanguage: {lang}\n---\n{text}\n")
+    assert CliRunner().invoke(main, ["ingest", str(tmp_path / "seminars"), str(tmp_path / "visits")]).exit_code == 0
+    r = CliRunner().invoke(main, ["ask", "Pomerania visit cost EUR", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert not data["abstained"] and data["citations"][0]["quote"] in r.stdout
+    r = CliRunner().invoke(main, ["ask", "Pomerania visit cost EUR"])
+    assert "[1]" in r.stdout and "visits/en.md" in r.stdout
+
+
+def test_real_model_merges_the_same_fact_from_two_languages(e5, kb_home, tmp_path):
+    """The bus fare is stated in the Lithuanian and the Latvian note: one statement, two citations."""
+    s = Settings(home=kb_home, source_root=tmp_path, abstain_similarity=-1.0, abstain_similarity_with_overlap=-1.0)
+    with KnowledgeBase.open(s, embedder=e5) as kb:
+        _ingest(kb, tmp_path)
+        a = kb.ask("Kiek kainuoja autobuso bilietas iš Liepojos į Klaipėdą?")
+        _check_citations(a, kb)
+        first_line = a.answer.splitlines()[0]
+        assert "9,50" in first_line
+        cited = {c.source for c in a.citations if f"[{c.n}]" in first_line}
+        assert cited == {"seminars/lt.md", "seminars/lv.md"}
+        assert first_line.startswith("Bilietas autobusu")  # shown in the question's language
