@@ -63,16 +63,18 @@ def calibrate(rows: list[dict]) -> list[tuple]:
     out = []
     sims = np.arange(0.76, 0.90, 0.005)
     overlaps = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
-    for t_sim, t_ov, t_sim2 in itertools.product(sims, overlaps, sims):
+    for t_sim, t_ov, t_sim2, typed in itertools.product(sims, overlaps, sims, (False, True)):
         if t_sim2 < t_sim:
             continue
         def abstain(sg):
+            if typed and not sg.get("best_sentence_has_type", True):
+                return True
             return sg["best_sentence_similarity"] < t_sim or (sg["best_sentence_overlap"] < t_ov and sg["best_sentence_similarity"] < t_sim2)
         kept = [not abstain(r["signals"]) for r in rows if r["answerable"]]
         gone = [abstain(r["signals"]) for r in rows if not r["answerable"]]
         bal = (sum(kept) / len(kept) + sum(gone) / len(gone)) / 2
         out.append((round(bal, 4), round(sum(kept) / len(kept), 3), round(sum(gone) / len(gone), 3),
-                    round(float(t_sim), 3), t_ov, round(float(t_sim2), 3)))
+                    round(float(t_sim), 3), t_ov, round(float(t_sim2), 3), typed))
     out.sort(reverse=True)
     return out
 
@@ -82,7 +84,8 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true", help="run with abstention off and print the best thresholds")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
-    over = {"abstain_similarity": -1.0, "abstain_similarity_with_overlap": -1.0} if a.calibrate else {}
+    over = {"abstain_similarity": -1.0, "abstain_similarity_with_overlap": -1.0,
+            "abstain_on_missing_type": False} if a.calibrate else {}
     questions = load_questions(EVAL)
     with KnowledgeBase.open(Settings(**over)) as kb:
         res = run(kb, questions)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.analysis import document_terms, query_terms
+from kb.answer_types import answer_type, satisfies
 from kb.followup import retrieval_query
 from kb.language import detect_language
 from kb.sentences import sentence_spans
@@ -42,6 +43,7 @@ class _Sentence:
     score: float = 0.0
     similarity: float = 0.0
     overlap: float = 0.0
+    typed: bool = True
 
 
 def _readable(text: str) -> str:
@@ -79,14 +81,18 @@ class Answerer:
         q_terms = set(query_terms(query, s.languages))
         qv = np.asarray(self.kb.query_vector(query), dtype=np.float32)
         vectors = self.kb.sentence_vectors([x.text for x in sentences])
+        kind = answer_type(question)
         for x, v in zip(sentences, vectors):
             x.similarity = float(v @ qv)
             x.overlap = _coverage(q_terms, x.text, hits[x.hit].payload.get("chunk_language", "en"))
+            x.typed = satisfies(kind, x.text)
             x.score = (x.similarity + s.answer_overlap_weight * x.overlap
-                       + s.answer_passage_weight * (hits[x.hit].score - hits[0].score))
+                       + s.answer_passage_weight * (hits[x.hit].score - hits[0].score)
+                       - (0.0 if x.typed else s.answer_type_penalty))
         best = max(sentences, key=lambda x: x.score)
         signals = {"top_passage_score": round(hits[0].score, 4), "best_sentence_similarity": round(best.similarity, 4),
-                   "best_sentence_overlap": round(best.overlap, 4), "best_sentence_score": round(best.score, 4)}
+                   "best_sentence_overlap": round(best.overlap, 4), "best_sentence_score": round(best.score, 4),
+                   "answer_type": kind, "best_sentence_has_type": best.typed}
         if self.should_abstain(signals):
             return Answer(question, NOT_FOUND[lang], True, leads=hits[: s.answer_leads], retrieval_query=query,
                           signals=signals)
@@ -105,6 +111,8 @@ class Answerer:
         """The calibrated rule: weak best sentence, or a modest one that shares too few of the question's words."""
         s = self.settings
         if signals["best_sentence_similarity"] < s.abstain_similarity:
+            return True
+        if s.abstain_on_missing_type and not signals.get("best_sentence_has_type", True):
             return True
         return (signals["best_sentence_overlap"] < s.abstain_overlap
                 and signals["best_sentence_similarity"] < s.abstain_similarity_with_overlap)

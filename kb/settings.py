@@ -64,12 +64,16 @@ class Settings(BaseSettings):
                                                                 "contains, added to its similarity.")
     answer_passage_weight: float = Field(0.5, ge=0, description="Weight of the passage's search score (relative to "
                                                                  "the best passage) in a sentence's score.")
+    answer_type_penalty: float = Field(0.05, ge=0, description="Score taken off sentences that cannot give the kind "
+                                                               "of answer asked for (an amount, a count, a date).")
+    abstain_on_missing_type: bool = Field(True, description="Say 'not found' when no good sentence has the kind of "
+                                                            "answer asked for (calibrated).")
     answer_score_margin: float = Field(0.03, ge=0, description="Statements must score within this of the best one.")
     answer_duplicate_similarity: float = Field(0.93, gt=0, le=1, description="Sentences this similar are one "
                                                                               "statement with several citations.")
-    abstain_similarity: float = Field(0.80, description="Say 'not found' when the best sentence's similarity to "
+    abstain_similarity: float = Field(0.815, description="Say 'not found' when the best sentence's similarity to "
                                                         "the question is below this (calibrated).")
-    abstain_overlap: float = Field(0.2, description="...or when it shares less than this share of the question's "
+    abstain_overlap: float = Field(0.15, description="...or when it shares less than this share of the question's "
                                                     "words (calibrated)...")
     abstain_similarity_with_overlap: float = Field(0.86, description="...and its similarity is below this "
                                                                      "(calibrated).")
