@@ -97,6 +97,14 @@ class Answerer:
             return Answer(question, NOT_FOUND[lang], True, leads=hits[: s.answer_leads], retrieval_query=query,
                           signals=signals)
         statements = self._select(sentences, vectors, lang, hits)
+        extractive = self._compose(question, query, statements, hits, signals)
+        if s.llm_url:
+            from kb.llm_answer import llm_answer
+
+            return llm_answer(self.kb, question, query, hits[: s.answer_passages], lang, extractive)
+        return extractive
+
+    def _compose(self, question: str, query: str, statements, hits: list[Hit], signals: dict) -> Answer:
         citations: list[Citation] = []
         lines = []
         for group in statements:

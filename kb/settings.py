@@ -57,6 +57,16 @@ class Settings(BaseSettings):
                                          "than the question (cross-lingual cosines run lower).")
     hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
     top_k: int = Field(10, ge=1, description="Results returned by default.")
+    llm_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for "
+                                                  "LLM-written answers; unset = extractive answers only.")
+    llm_model: str = Field("local", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back to the "
+                                                       "extractive answer.")
+    llm_max_tokens: int = Field(300, ge=16, description="Longest LLM answer, in tokens.")
+    llm_support_similarity: float = Field(0.86, description="An LLM sentence counts as supported when it is this "
+                                                            "similar to a sentence of a passage it cites...")
+    llm_support_overlap: float = Field(0.6, description="...or shares this share of its content words with it.")
     answer_passages: int = Field(8, ge=1, description="Passages an answer is built from.")
     answer_statements: int = Field(3, ge=1, description="Most statements in an extractive answer.")
     answer_leads: int = Field(3, ge=0, description="Nearest passages shown when the answer is 'not found'.")
