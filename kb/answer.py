@@ -110,7 +110,8 @@ class Answerer:
         for group in statements:
             numbers = []
             for x in group:
-                citations.append(self._citation(len(citations) + 1, hits[x.hit], x))
+                h = hits[x.hit]
+                citations.append(Citation.from_hit(len(citations) + 1, h, h.text[x.start:x.end]))
                 numbers.append(len(citations))
             lines.append(_readable(group[0].text) + " " + "".join(f"[{n}]" for n in numbers))
         return Answer(question, "\n".join(lines), False, citations, retrieval_query=query, signals=signals)
@@ -160,11 +161,3 @@ class Answerer:
             g.sort(key=lambda j: (hits[sentences[j].hit].payload.get("chunk_language") != lang, -sentences[j].score))
             out.append([sentences[j] for j in g])
         return out
-
-    @staticmethod
-    def _citation(n: int, hit: Hit, x: _Sentence) -> Citation:
-        p = hit.payload
-        return Citation(n=n, chunk_id=hit.chunk_id, source=p.get("source", ""), title=p.get("title", ""),
-                        page=p.get("page"), page_label=p.get("page_label"), language=p.get("chunk_language") or
-                        p.get("language", ""), date=p.get("date"), doc_type=p.get("doc_type", "other"),
-                        quote=hit.text[x.start:x.end])

@@ -256,6 +256,8 @@ def ask(question: str, languages, history, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
+    if answer.notice:
+        click.echo(f"note: {answer.notice}", err=True)
     click.echo(answer.answer)
     click.echo()
     for c in answer.citations:

@@ -130,14 +130,8 @@ def llm_answer(kb, question: str, query: str, hits: list[Hit], language: str, ex
         marks = []
         for n in refs:
             if n not in numbers:
-                h = hits[n - 1]
-                p = h.payload
                 numbers[n] = len(citations) + 1
-                citations.append(Citation(
-                    n=numbers[n], chunk_id=h.chunk_id, source=p.get("source", ""), title=p.get("title", ""),
-                    page=p.get("page"), page_label=p.get("page_label"),
-                    language=p.get("chunk_language") or p.get("language", ""), date=p.get("date"),
-                    doc_type=p.get("doc_type", "other"), quote=quote_for(claim, h, kb)))
+                citations.append(Citation.from_hit(numbers[n], hits[n - 1], quote_for(claim, hits[n - 1], kb)))
             marks.append(f"[{numbers[n]}]")
         lines.append(f"{claim} {''.join(marks)}")
     signals = {**extractive.signals, "llm_check": stats}

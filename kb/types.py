@@ -118,6 +118,15 @@ class Citation:
     doc_type: str
     quote: str
 
+    @classmethod
+    def from_hit(cls, n: int, hit: "Hit", quote: str) -> "Citation":
+        """Citation n for a passage: everything from the stored payload, the quote from its text."""
+        p = hit.payload
+        return cls(n=n, chunk_id=hit.chunk_id, source=p.get("source", ""), title=p.get("title", ""),
+                   page=p.get("page"), page_label=p.get("page_label"),
+                   language=p.get("chunk_language") or p.get("language", ""), date=p.get("date"),
+                   doc_type=p.get("doc_type", "other"), quote=quote)
+
     def to_json(self) -> dict:
         return {"n": self.n, "chunk_id": self.chunk_id, "source": self.source, "page": self.page,
                 "language": self.language, "quote": self.quote, "title": self.title,
