@@ -272,6 +272,35 @@ def ask(question: str, languages, history, as_json: bool) -> None:
         click.echo(textwrap.indent(textwrap.fill(body[:300] + ("…" if len(body) > 300 else ""), 96), "    "))
 
 
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default KB_HOST, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default KB_PORT, 7860).")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the web app (Ask, Search) with the named API endpoints /search and /ask.
+
+    On the first start with an empty store it ingests the sample corpus (KB_CORPUS_DIR) with progress."""
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ingest.pipeline import Ingestor
+    from ui.app import build_app
+
+    settings = _settings()
+    try:
+        kb = _open_kb(settings)
+        if kb.store.count() == 0:
+            corpus = settings.corpus_dir if settings.corpus_dir.is_absolute() else settings.source_root / settings.corpus_dir
+            if corpus.is_dir():
+                click.echo(f"first start: ingesting {corpus} …", err=True)
+                report = Ingestor(kb).ingest([corpus], progress=lambda d, t, p: click.echo(
+                    f"  [{d}/{t}] {Path(p).name}", err=True))
+                click.echo(f"{report.counts()['added']} documents, {report.chunks()} chunks", err=True)
+        app = build_app(kb)
+        app.launch(server_name=host or settings.host, server_port=port or settings.port, show_error=True)
+    except KBError as e:
+        _fail(e)
+
+
 PROJECT_EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval" / "planning_eval.jsonl"
 EPILOG_EVAL = """\b
 Examples:

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
                                          "than the question (cross-lingual cosines run lower).")
     hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
     top_k: int = Field(10, ge=1, description="Results returned by default.")
+    host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of `kb serve`.")
+    corpus_dir: Path = Field(Path("corpus"), description="Folder `kb serve` ingests on its first start when the "
+                                                          "store is empty (relative to the source root).")
     llm_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for "
                                                   "LLM-written answers; unset = extractive answers only.")
     llm_model: str = Field("local", description="Model name sent to the LLM endpoint.")
