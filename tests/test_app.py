@@ -57,3 +57,14 @@ def test_document_text_reaches_the_client_as_plain_text(app_url):
     hits = Client(url, verbose=False).predict("script onerror javascript notes", api_name="/search")["hits"]
     xss = next(h for h in hits if h["source"].endswith("xss.md"))
     assert "<script>alert('x')</script>" in xss["text"]  # data, not markup: the UI shows it in tables/text boxes
+
+
+def test_library_and_about(app_url):
+    from ui.app import about_text, library_rows
+
+    _, kb = app_url
+    rows = library_rows(kb)
+    assert sorted(r[-1] for r in rows) == ["seminars/lt.md", "seminars/lv.md", "seminars/xss.md"]
+    assert all(r[5] >= 1 for r in rows)  # chunks
+    about = about_text(kb)
+    assert "Documents: 3" in about and "EdgeStore" in about and "hash-trigram" in about

@@ -1,6 +1,6 @@
 """The Gradio app: layout and callbacks only; every decision is made by kb/ (search, answers).
 
-First step of the app: Ask and Search tabs and the named API endpoints /search and /ask (first argument: the
+First step of the app: Ask, Search, Library (read-only) and About tabs and the named API endpoints /search and /ask (first argument: the
 query text). Document text is shown in tables and text boxes, never rendered as HTML."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import os
 from kb.knowledge_base import KnowledgeBase
 from kb.types import DOC_TYPES, SearchFilters
 
+LIBRARY_COLUMNS = ["title", "type", "language", "date", "pages", "chunks", "source"]
 SEARCH_COLUMNS = ["rank", "score", "source", "page", "language", "type", "date", "text"]
 CITATION_COLUMNS = ["n", "source", "title", "page", "language", "date", "quote"]
 
@@ -33,6 +34,32 @@ def ask_outputs(kb: KnowledgeBase, question: str, history: list[str] | None = No
     else:
         rows = [[c.n, c.source, c.title, c.page, c.language, c.date, " ".join(c.quote.split())] for c in a.citations]
     return text, rows
+
+
+def library_rows(kb: KnowledgeBase) -> list[list]:
+    """The documents table."""
+    return [[d.title, d.doc_type, d.language, d.date, d.pages, d.chunks, d.source] for d in kb.docs()]
+
+
+def about_text(kb: KnowledgeBase) -> str:
+    """Model, store backend, counts and version, as plain lines."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("planning-kb")
+    except PackageNotFoundError:
+        v = "unknown"
+    st = kb.stats()
+    ident = st.get("identity") or {}
+    return "\n".join([
+        f"planning-kb {v}",
+        f"Embedding model: {ident.get('embedding', kb.settings.embed_model)}",
+        f"Store: {st['backend']} at {st['location']}",
+        f"Documents: {st['documents']} {st['documents_by_language']}",
+        f"Passages: {st['chunks']} {st['chunks_by_language']}",
+        f"Types: {st['documents_by_type']}",
+        f"Search: {kb.settings.search_mode}; answers: {'LLM at ' + kb.settings.llm_url if kb.settings.llm_url else 'extractive'}",
+    ])
 
 
 def build_app(kb: KnowledgeBase):
@@ -65,6 +92,12 @@ def build_app(kb: KnowledgeBase):
             results = gr.Dataframe(headers=SEARCH_COLUMNS, label="Passages", interactive=False, wrap=True)
             search_btn.click(lambda q, lg, ty, n: search_rows(kb, q, lg, ty, n), [query, langs, types, k], results,
                              api_visibility="private")
+        with gr.Tab("Library"):
+            library = gr.Dataframe(headers=LIBRARY_COLUMNS, value=lambda: library_rows(kb), label="Documents",
+                                   interactive=False, wrap=True)
+            gr.Button("Refresh").click(lambda: library_rows(kb), None, library, api_visibility="private")
+        with gr.Tab("About"):
+            gr.Textbox(value=lambda: about_text(kb), label="About", lines=7, interactive=False)
         # named API endpoints for scripts (gradio_client): first argument is the query text
         api_query = gr.Textbox(visible=False)
         api_out = gr.JSON(visible=False)
