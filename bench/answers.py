@@ -33,6 +33,7 @@ def relevant_cited(answer, q) -> bool:
 
 def run(kb, questions) -> dict:
     rows, lat = [], []
+    texts = {r.id: r.payload["text"] for r in kb.store.scroll(None, ["text"])}
     for q in questions:
         f = q.filters or {}
         filters = SearchFilters(languages=f.get("languages"), doc_types=f.get("doc_types"),
@@ -40,8 +41,7 @@ def run(kb, questions) -> dict:
         t = time.perf_counter()
         a = kb.ask(q.question, filters=filters)
         lat.append((time.perf_counter() - t) * 1000)
-        verbatim = all(c.quote and c.quote in next(r.payload["text"] for r in kb.store.scroll(
-            None, ["text"]) if r.id == c.chunk_id) for c in a.citations) if a.citations else True
+        verbatim = all(c.quote and c.quote in texts.get(c.chunk_id, "") for c in a.citations)
         rows.append({"id": q.id, "language": q.language, "answerable": q.answerable, "abstained": a.abstained,
                      "cites_relevant": relevant_cited(a, q) if q.answerable else None, "verbatim": verbatim,
                      "signals": a.signals, "answer": a.answer})

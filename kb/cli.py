@@ -279,9 +279,6 @@ def serve(host: str | None, port: int | None) -> None:
     """Start the web app (Ask, Search) with the named API endpoints /search and /ask.
 
     On the first start with an empty store it ingests the sample corpus (KB_CORPUS_DIR) with progress."""
-    import os
-
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from ingest.pipeline import Ingestor
     from ui.app import build_app
 

@@ -4,7 +4,6 @@ follow-ups are resolved, 'not found' lists leads."""
 import json
 import re
 
-import pytest
 from click.testing import CliRunner
 
 from conftest import write

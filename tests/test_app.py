@@ -1,6 +1,5 @@
 """The app's named API endpoints through gradio_client, over a real store (first step of the app)."""
 
-import os
 
 import pytest
 

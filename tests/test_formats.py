@@ -162,7 +162,7 @@ def test_legacy_doc_without_a_converter_says_what_to_install(kb, tmp_path, monke
 
 
 def test_a_file_that_vanishes_or_changes_during_ingestion(kb, tmp_path, monkeypatch):
-    a = write(tmp_path / "in" / "a.md", "Pirmas dokumentas apie Klaipėdą.")
+    write(tmp_path / "in" / "a.md", "Pirmas dokumentas apie Klaipėdą.")
     b = write(tmp_path / "in" / "b.md", "Antras dokumentas apie Liepoją.")
     c = write(tmp_path / "in" / "c.md", "Trečias dokumentas apie Ventspilį.")
 

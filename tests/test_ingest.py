@@ -130,7 +130,7 @@ def test_incomplete_stored_version_is_repaired(kb, tmp_path):
 
 
 def test_sidecar_and_folder_metadata(kb, tmp_path):
-    f = write(tmp_path / "study-visits" / "pomerania.txt", "Study visit to Pomerania in Poland. " * 5)
+    write(tmp_path / "study-visits" / "pomerania.txt", "Study visit to Pomerania in Poland. " * 5)
     write(tmp_path / "study-visits" / "pomerania.txt.meta.json",
           json.dumps({"title": "Study visit: Pomerania", "date": "2022-09", "language": "en"}))
     Ingestor(kb).ingest([tmp_path / "study-visits"])

@@ -1,7 +1,6 @@
 """Optional LLM answers against a real local OpenAI-compatible server (llama.cpp via xllamacpp, SmolLM2-135M),
 plus the verification of cited sentences and the fall-backs on errors and timeouts."""
 
-import json
 import re
 import socket
 import subprocess

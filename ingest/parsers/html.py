@@ -18,7 +18,7 @@ _XML_DECL = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_\-]+)""", 
 _DROP = {"script", "style", "nav", "noscript", "template", "svg", "head", "iframe", "object", "form", "button",
          "select", "header", "footer", "aside", "menu"}
 _BLOCK = {"p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "br",
-          "hr", "address", "figure", "figcaption", "center", "tr", "body", "html", "font"} - {"font"}
+          "hr", "address", "figure", "figcaption", "center", "tr", "body", "html"}
 _VOID = {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "embed", "source", "track", "wbr"}
 _ALIASES = {"windows-1257": "cp1257", "x-cp1257": "cp1257", "iso-8859-13": "iso8859-13", "latin7": "iso8859-13",
             "iso8859-13": "iso8859-13", "windows-1252": "cp1252", "iso-8859-1": "cp1252", "latin1": "cp1252",

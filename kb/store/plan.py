@@ -6,7 +6,7 @@ engines run the same retrieval, fused inside Qdrant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 
@@ -90,4 +90,3 @@ class StoreQuery:
     where: Where | None = None
     hnsw_ef: int = 128
     with_payload: bool = True
-    extra: dict = field(default_factory=dict)
