@@ -58,24 +58,49 @@ def run(kb, questions) -> dict:
     }
 
 
+def abstains(sg: dict, rule: tuple) -> bool:
+    """The Answerer's rule with these parameters (t_sim, t_overlap, t_sim_with_overlap, typed, year)."""
+    t_sim, t_ov, t_sim2, typed, year = rule
+    if sg.get("best_sentence_similarity") is None:
+        return True
+    if typed and not sg.get("best_sentence_has_type", True):
+        return True
+    if year and not sg.get("years_covered", True):
+        return True
+    return sg["best_sentence_similarity"] < t_sim or (sg["best_sentence_overlap"] < t_ov
+                                                      and sg["best_sentence_similarity"] < t_sim2)
+
+
+def score(rows: list[dict], rule: tuple) -> tuple[float, float, float]:
+    """(balanced accuracy, answerable kept, unanswerable abstained)."""
+    kept = [not abstains(r["signals"], rule) for r in rows if r["answerable"]]
+    gone = [abstains(r["signals"], rule) for r in rows if not r["answerable"]]
+    k, g = sum(kept) / len(kept), sum(gone) / len(gone)
+    return round((k + g) / 2, 4), round(k, 3), round(g, 3)
+
+
 def calibrate(rows: list[dict]) -> list[tuple]:
-    """Grid over the three thresholds; balanced accuracy = mean(answerable kept, unanswerable abstained)."""
+    """Grid over the thresholds and the two checks; balanced accuracy = mean(answerable kept, unanswerable
+    abstained). Ties go to the simpler (lower) thresholds."""
     out = []
-    sims = np.arange(0.76, 0.90, 0.005)
+    sims = [round(float(x), 3) for x in np.arange(0.76, 0.90, 0.005)]
     overlaps = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
-    for t_sim, t_ov, t_sim2, typed in itertools.product(sims, overlaps, sims, (False, True)):
-        if t_sim2 < t_sim:
+    for rule in itertools.product(sims, overlaps, sims, (False, True), (False, True)):
+        if rule[2] < rule[0]:
             continue
-        def abstain(sg):
-            if typed and not sg.get("best_sentence_has_type", True):
-                return True
-            return sg["best_sentence_similarity"] < t_sim or (sg["best_sentence_overlap"] < t_ov and sg["best_sentence_similarity"] < t_sim2)
-        kept = [not abstain(r["signals"]) for r in rows if r["answerable"]]
-        gone = [abstain(r["signals"]) for r in rows if not r["answerable"]]
-        bal = (sum(kept) / len(kept) + sum(gone) / len(gone)) / 2
-        out.append((round(bal, 4), round(sum(kept) / len(kept), 3), round(sum(gone) / len(gone), 3),
-                    round(float(t_sim), 3), t_ov, round(float(t_sim2), 3), typed))
-    out.sort(reverse=True)
+        out.append(score(rows, rule) + rule)
+    out.sort(key=lambda t: (-t[0], -t[1]))
+    return out
+
+
+def held_out(rows: list[dict]) -> dict:
+    """Calibrate on the even-numbered questions, measure on the odd ones, and the other way round."""
+    def part(parity):
+        return [r for r in rows if int(r["id"][1:]) % 2 == parity]
+    out = {}
+    for name, fit, test in (("fit_even_test_odd", part(0), part(1)), ("fit_odd_test_even", part(1), part(0))):
+        best = calibrate(fit)[0]
+        out[name] = {"rule": best[3:], "fit": best[:3], "test": score(test, best[3:])}
     return out
 
 
@@ -85,12 +110,17 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     over = {"abstain_similarity": -1.0, "abstain_similarity_with_overlap": -1.0,
-            "abstain_on_missing_type": False} if a.calibrate else {}
+            "abstain_on_missing_type": False, "abstain_on_missing_year": False} if a.calibrate else {}
     questions = load_questions(EVAL)
     with KnowledgeBase.open(Settings(**over)) as kb:
         res = run(kb, questions)
     if a.calibrate:
         res["calibration_top10"] = calibrate(res["rows"])[:10]
+        res["held_out"] = held_out(res["rows"])
+        s = Settings()
+        res["current_rule"] = score(res["rows"], (s.abstain_similarity, s.abstain_overlap,
+                                                  s.abstain_similarity_with_overlap, s.abstain_on_missing_type,
+                                                  s.abstain_on_missing_year))
     if a.json:
         a.json.write_text(json.dumps(res, ensure_ascii=False, indent=2))
     print(json.dumps({k: v for k, v in res.items() if k != "rows"}, indent=2))

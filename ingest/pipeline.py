@@ -118,8 +118,9 @@ class Ingestor:
         self.settings = kb.settings
         self.batch_chunks = batch_chunks
 
-    def ingest(self, paths: list[Path], progress: Progress | None = None) -> IngestReport:
-        """Ingest every file under `paths`; the report says what happened to each."""
+    def ingest(self, paths: list[Path], progress: Progress | None = None, force: bool = False) -> IngestReport:
+        """Ingest every file under `paths`; the report says what happened to each. `force` re-reads and
+        re-embeds files whose content is already stored (re-index)."""
         t0 = time.perf_counter()
         self.kb.prepare_for_writes()  # refuse a mismatching collection before anything is read
         report = IngestReport()
@@ -129,7 +130,7 @@ class Ingestor:
             if walk_error:
                 report.files.append(FileReport(str(path), "failed", error=walk_error))
             else:
-                item = self._prepare(path)
+                item = self._prepare(path, force)
                 report.files.append(item.report)
                 if item.chunks:
                     pending.append(item)
@@ -146,11 +147,11 @@ class Ingestor:
         if pending:
             self.kb.write_documents([p.chunks for p in pending])
 
-    def _prepare(self, path: Path) -> _Pending:
+    def _prepare(self, path: Path, force: bool = False) -> _Pending:
         report = FileReport(str(path), "failed")
         try:
             report.source = source_for(path, self.settings.source_root)
-            chunks = self._chunks(path, report)
+            chunks = self._chunks(path, report, force)
         except IngestError as e:
             report.status, report.error = "failed", e.cause
             return _Pending(report, [])
@@ -163,7 +164,7 @@ class Ingestor:
             return _Pending(report, [])
         return _Pending(report, chunks)
 
-    def _chunks(self, path: Path, report: FileReport) -> list[Chunk]:
+    def _chunks(self, path: Path, report: FileReport, force: bool = False) -> list[Chunk]:
         s = self.settings
         before = path.stat()
         if not stat.S_ISREG(before.st_mode):
@@ -181,7 +182,7 @@ class Ingestor:
         sha = hashlib.sha256(data).hexdigest()
         doc_id = doc_id_for(report.source)
         stored = self.kb.stored_version(doc_id)
-        if stored is not None and stored == (sha, True):
+        if stored is not None and stored == (sha, True) and not force:
             report.status = "unchanged"
             return []
         doc = parser(data, str(path))
@@ -207,7 +208,7 @@ class Ingestor:
                 language=language, chunk_language=lang or language, text=text,
                 chunk_index=i, chunk_count=len(spans), char_start=sp.start, char_end=sp.end, date=meta.get("date"),
                 page=page.number, page_end=page.number, page_label=page.label, section=sp.section,
-                extra={**extra, "page_count": len(doc.pages) if paged else None}))
+                extra={**extra, "page_count": len(doc.pages) if paged else None, "warnings": list(report.warnings)}))
         report.status = "updated" if stored is not None else "added"
         report.chunks, report.language = len(chunks), language
         report.pages = len(doc.pages) if paged else None

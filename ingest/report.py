@@ -39,7 +39,7 @@ class IngestReport:
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATUSES}
         for f in self.files:
-            out[f.status] += 1
+            out[f.status] = out.get(f.status, 0) + 1
         return out
 
     def chunks(self) -> int:

@@ -74,6 +74,17 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def term_spans(text: str, lang: str) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each indexed word of `text` (same rules as `document_terms`)."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        t = m.group().lower()
+        if t in _ALL_STOPWORDS or (len(t) < 2 and not t.isdigit()):
+            continue
+        out.append((m.start(), m.end(), fold(stem(t, lang))))
+    return out
+
+
 def document_terms(text: str, lang: str) -> list[str]:
     """Terms of a stored passage: stemmed with its own language's stemmer, then folded."""
     return [fold(stem(t, lang)) for t in tokens(text)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.analysis import document_terms, query_terms
-from kb.answer_types import answer_type, satisfies
+from kb.answer_types import answer_type, mentions_years, question_years, satisfies
 from kb.followup import retrieval_query
 from kb.language import detect_language
 from kb.sentences import sentence_spans
@@ -90,9 +90,12 @@ class Answerer:
                        + s.answer_passage_weight * (hits[x.hit].score - hits[0].score)
                        - (0.0 if x.typed else s.answer_type_penalty))
         best = max(sentences, key=lambda x: x.score)
+        years = question_years(question)
+        best_hit = hits[best.hit]
         signals = {"top_passage_score": round(hits[0].score, 4), "best_sentence_similarity": round(best.similarity, 4),
                    "best_sentence_overlap": round(best.overlap, 4), "best_sentence_score": round(best.score, 4),
-                   "answer_type": kind, "best_sentence_has_type": best.typed}
+                   "answer_type": kind, "best_sentence_has_type": best.typed,
+                   "years_covered": mentions_years(years, best_hit.text, best_hit.payload.get("date"))}
         if self.should_abstain(signals):
             return Answer(question, NOT_FOUND[lang], True, leads=hits[: s.answer_leads], retrieval_query=query,
                           signals=signals)
@@ -122,6 +125,8 @@ class Answerer:
         if signals["best_sentence_similarity"] < s.abstain_similarity:
             return True
         if s.abstain_on_missing_type and not signals.get("best_sentence_has_type", True):
+            return True
+        if s.abstain_on_missing_year and not signals.get("years_covered", True):
             return True
         return (signals["best_sentence_overlap"] < s.abstain_overlap
                 and signals["best_sentence_similarity"] < s.abstain_similarity_with_overlap)

@@ -82,7 +82,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
     """Add or update documents (PDF, DOCX, HTML, Markdown, text); unchanged files are skipped.
 
     Exit code 0 when all files were ingested, 1 when some failed (the rest are ingested)."""
-    from ingest.pipeline import Ingestor
+    from ingest.library import Library
 
     settings = _settings()
     try:
@@ -99,7 +99,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
                     bar.set_postfix_str(Path(path).name[:30])
                     bar.update(1)
 
-            report = Ingestor(kb).ingest(list(paths), progress=progress)
+            report = Library(kb).add(list(paths), "cli", progress=progress)
             if bar is not None:
                 bar.close()
     except KBError as e:
@@ -276,24 +276,42 @@ def ask(question: str, languages, history, as_json: bool) -> None:
 @click.option("--host", default=None, help="Address to bind (default KB_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default KB_PORT, 7860).")
 def serve(host: str | None, port: int | None) -> None:
-    """Start the web app (Ask, Search) with the named API endpoints /search and /ask.
+    """Start the web app (Ask, Search, Library, About) with the named API endpoints /search and /ask.
 
-    On the first start with an empty store it ingests the sample corpus (KB_CORPUS_DIR) with progress."""
-    from ingest.pipeline import Ingestor
+    On the first start with an empty store it ingests the sample corpus (KB_CORPUS_DIR) in the background,
+    with progress in the terminal and on the page; searches work on what is already in."""
+    import threading
+
+    from ingest.library import Library
     from ui.app import build_app
+    from ui.server import create_app, serve_forever
 
     settings = _settings()
     try:
         kb = _open_kb(settings)
+        library = Library(kb)
+
+        def first_start() -> None:
+            def progress(done: int, total: int, path: str) -> None:
+                click.echo(f"  [{done}/{total}] {Path(path).name}", err=True)
+
+            try:
+                report = library.first_start(progress=progress)
+            except KBError as e:
+                click.echo(f"first start: {e}", err=True)
+                return
+            if report is not None:
+                c = report.counts()
+                click.echo(f"first start: {c['added']} documents added, {c['failed']} failed, "
+                           f"{report.chunks()} chunks in {report.seconds:.0f}s", err=True)
+
         if kb.store.count() == 0:
-            corpus = settings.corpus_dir if settings.corpus_dir.is_absolute() else settings.source_root / settings.corpus_dir
-            if corpus.is_dir():
-                click.echo(f"first start: ingesting {corpus} …", err=True)
-                report = Ingestor(kb).ingest([corpus], progress=lambda d, t, p: click.echo(
-                    f"  [{d}/{t}] {Path(p).name}", err=True))
-                click.echo(f"{report.counts()['added']} documents, {report.chunks()} chunks", err=True)
-        app = build_app(kb)
-        app.launch(server_name=host or settings.host, server_port=port or settings.port, show_error=True)
+            click.echo(f"first start: ingesting {library.resolve(settings.corpus_dir)} in the background …", err=True)
+            threading.Thread(target=first_start, name="kb-first-start", daemon=True).start()
+        bind_host, bind_port = host or settings.host, port or settings.port
+        app = create_app(kb, build_app(kb, library), settings.source_root)
+        click.echo(f"kb serve: http://{bind_host}:{bind_port}  (Ctrl+C to stop)", err=True)
+        serve_forever(app, bind_host, bind_port)
     except KBError as e:
         _fail(e)
 

@@ -18,7 +18,7 @@ from kb.types import Chunk, DocInfo, Hit, SearchFilters
 
 log = logging.getLogger(__name__)
 _DOC_FIELDS = ["doc_id", "source", "title", "doc_type", "language", "date", "chunk_count", "page_count",
-               "content_sha256", "ingested_at"]
+               "content_sha256", "ingested_at", "warnings"]
 
 
 class KnowledgeBase:
@@ -125,7 +125,8 @@ class KnowledgeBase:
             info = DocInfo(doc_id=p["doc_id"], source=p["source"], title=p.get("title", ""),
                            doc_type=p.get("doc_type", "other"), language=p.get("language", "und"),
                            date=p.get("date"), chunks=int(p.get("chunk_count", 0)), pages=p.get("page_count"),
-                           content_sha256=p["content_sha256"], ingested_at=p.get("ingested_at"))
+                           content_sha256=p["content_sha256"], ingested_at=p.get("ingested_at"),
+                           warnings=list(p.get("warnings") or []))
             old = rows.get(info.source)
             if old is None or (info.ingested_at or "") > (old.ingested_at or ""):
                 rows[info.source] = info

@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     top_k: int = Field(10, ge=1, description="Results returned by default.")
     host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of `kb serve`.")
+    upload_dir: Path = Field(Path("uploads"), description="Folder where files uploaded in the app are kept "
+                                                          "(relative to the source root).")
+    upload_max_mb: float = Field(50.0, gt=0, description="Largest file the app accepts as an upload.")
+    ui_language: Literal["lt", "lv", "en"] = Field("en", description="The app's interface language when it opens "
+                                                                     "(users can switch).")
+    read_only: bool = Field(False, description="Hide and refuse upload, delete and re-index in the app.")
+    app_user: str = Field("planner", description="User name for the app's password (HTTP basic auth).")
+    app_password: str | None = Field(None, description="Password for the app and its API; unset = no password "
+                                                       "(bind to 127.0.0.1 only).")
+    search_page_size: int = Field(10, ge=1, le=100, description="Passages per page in the app's Search tab.")
     corpus_dir: Path = Field(Path("corpus"), description="Folder `kb serve` ingests on its first start when the "
                                                           "store is empty (relative to the source root).")
     llm_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for "
@@ -82,6 +92,8 @@ class Settings(BaseSettings):
                                                                "of answer asked for (an amount, a count, a date).")
     abstain_on_missing_type: bool = Field(True, description="Say 'not found' when no good sentence has the kind of "
                                                             "answer asked for (calibrated).")
+    abstain_on_missing_year: bool = Field(True, description="Say 'not found' when the question names a year and the "
+                                                            "best passage neither mentions it nor is dated in it.")
     answer_score_margin: float = Field(0.03, ge=0, description="Statements must score within this of the best one.")
     answer_duplicate_similarity: float = Field(0.93, gt=0, le=1, description="Sentences this similar are one "
                                                                               "statement with several citations.")

@@ -98,6 +98,7 @@ class DocInfo:
     pages: int | None
     content_sha256: str
     ingested_at: str | None
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)

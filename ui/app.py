@@ -1,48 +1,94 @@
-"""The Gradio app: layout and callbacks only; every decision is made by kb/ (search, answers).
+"""The Gradio app: layout and callbacks only; every decision is made by kb/ (search, answers) and ingest/
+(the library). Document text reaches the page only through ui.render (escaped) or as table cells.
 
-First step of the app: Ask, Search, Library (read-only) and About tabs and the named API endpoints /search and /ask (first argument: the
-query text). Document text is shown in tables and text boxes, never rendered as HTML."""
+Tabs: Ask (a conversation with cited answers), Search (filters, highlighted passages, paging, CSV/JSON export),
+Library (documents, upload, delete, re-index, ingestion log), About. Interface language lt/lv/en. Named API
+endpoints /search and /ask (first argument: the query text) for gradio_client."""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 
+from ingest import log as ingest_log
+from ingest.library import Library
+from kb.export import hits_to_csv, hits_to_json
+from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.types import DOC_TYPES, SearchFilters
+from ui.i18n import LANGUAGES, t
+from ui.render import chat_html, hits_html
 
-LIBRARY_COLUMNS = ["title", "type", "language", "date", "pages", "chunks", "source"]
-SEARCH_COLUMNS = ["rank", "score", "source", "page", "language", "type", "date", "text"]
-CITATION_COLUMNS = ["n", "source", "title", "page", "language", "date", "quote"]
-
-
-def search_rows(kb: KnowledgeBase, query: str, languages: list[str] | None = None,
-                doc_types: list[str] | None = None, k: int = 10) -> list[list]:
-    """Search results as table rows."""
-    filters = SearchFilters(languages=languages or None, doc_types=doc_types or None)
-    hits = kb.search(query, int(k), filters)
-    return [[h.rank, round(h.score, 3), h.source, h.payload.get("page"), h.payload.get("language"),
-             h.payload.get("doc_type"), h.payload.get("date"), " ".join(h.text.split())] for h in hits]
+LIBRARY_KEYS = ["col_title", "col_type", "col_language", "col_date", "col_pages", "col_chunks", "col_status",
+                "col_warnings", "col_source"]
+LOG_KEYS = ["col_time", "col_origin", "col_file", "col_result", "col_chunks", "col_warnings"]
+MAX_RESULTS = 100
 
 
-def ask_outputs(kb: KnowledgeBase, question: str, history: list[str] | None = None) -> tuple[str, list[list]]:
-    """The answer text (with the fall-back notice) and its citations (or the leads) as table rows."""
-    a = kb.ask(question, history or [])
-    text = a.answer if not a.notice else f"{a.answer}\n\n({a.notice})"
-    if a.abstained:
-        rows = [[i, h.source, h.payload.get("title"), h.payload.get("page"), h.payload.get("language"),
-                 h.payload.get("date"), " ".join(h.text.split())[:400]] for i, h in enumerate(a.leads, 1)]
-    else:
-        rows = [[c.n, c.source, c.title, c.page, c.language, c.date, " ".join(c.quote.split())] for c in a.citations]
-    return text, rows
+@dataclass
+class SearchState:
+    query: str = ""
+    filters: dict = field(default_factory=dict)
+    hits: list = field(default_factory=list)
+    page: int = 0
 
 
-def library_rows(kb: KnowledgeBase) -> list[list]:
-    """The documents table."""
-    return [[d.title, d.doc_type, d.language, d.date, d.pages, d.chunks, d.source] for d in kb.docs()]
+def error_html(e: Exception) -> str:
+    from html import escape
+
+    return f'<p class="kb-empty">⚠ {escape(str(e))}</p>'
 
 
-def about_text(kb: KnowledgeBase) -> str:
-    """Model, store backend, counts and version, as plain lines."""
+def parse_date(value: str | None, field_name: str, lang: str) -> date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(t(lang, "bad_date", field=field_name, value=value)) from None
+
+
+def library_table(kb: KnowledgeBase, lang: str) -> dict:
+    """Stored documents, plus files whose last ingestion failed (they are not in the store)."""
+    rows = [[d.title, d.doc_type, d.language, d.date, d.pages, d.chunks, t(lang, "status_indexed"),
+             "; ".join(d.warnings), d.source] for d in kb.docs()]
+    stored = {r[-1] for r in rows}
+    seen: set[str] = set()
+    for e in ingest_log.recent(kb.settings.home, 500):
+        key = e.get("source") or e.get("path")
+        if key in seen:
+            continue
+        seen.add(key)
+        if e.get("status") == "failed" and key not in stored:
+            rows.append([Path(e.get("path", "")).name, "", "", "", None, 0, t(lang, "status_failed"),
+                         e.get("error") or "", key])
+    return {"headers": [t(lang, k) for k in LIBRARY_KEYS], "data": rows}
+
+
+def log_table(kb: KnowledgeBase, lang: str) -> dict:
+    rows = [[e.get("time", "").replace("T", " ")[:19], e.get("origin", ""), e.get("source") or e.get("path", ""),
+             e.get("status", "") + (f": {e['error']}" if e.get("error") else ""), e.get("chunks", 0),
+             "; ".join(e.get("warnings") or [])] for e in ingest_log.recent(kb.settings.home, 200)]
+    return {"headers": [t(lang, k) for k in LOG_KEYS], "data": rows}
+
+
+def report_text(report, lang: str) -> str:
+    c = report.counts()
+    lines = [t(lang, "upload_done", added=c.get("added", 0), updated=c.get("updated", 0),
+               unchanged=c.get("unchanged", 0), failed=c.get("failed", 0))]
+    for f in report.files:
+        name = f.source or Path(f.path).name
+        detail = f.error if f.status == "failed" else f"{f.chunks} · {f.language or ''}"
+        lines.append(f"- {name}: {f.status} ({detail})" + (f" — {'; '.join(f.warnings)}" if f.warnings else ""))
+    return "\n".join(lines)
+
+
+def about_html(kb: KnowledgeBase, lang: str) -> str:
+    from html import escape
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -51,59 +97,265 @@ def about_text(kb: KnowledgeBase) -> str:
         v = "unknown"
     st = kb.stats()
     ident = st.get("identity") or {}
-    return "\n".join([
-        f"planning-kb {v}",
-        f"Embedding model: {ident.get('embedding', kb.settings.embed_model)}",
-        f"Store: {st['backend']} at {st['location']}",
-        f"Documents: {st['documents']} {st['documents_by_language']}",
-        f"Passages: {st['chunks']} {st['chunks_by_language']}",
-        f"Types: {st['documents_by_type']}",
-        f"Search: {kb.settings.search_mode}; answers: {'LLM at ' + kb.settings.llm_url if kb.settings.llm_url else 'extractive'}",
-    ])
+    s = kb.settings
+    answers = (t(lang, "about_answers_llm", url=s.llm_url) if s.llm_url else t(lang, "about_answers_extractive"))
+    rows = [("about_version", f"planning-kb {v}"),
+            ("about_model", ident.get("embedding", s.embed_model)),
+            ("about_store", f"{st['backend']} · {st['location']}"),
+            ("about_docs", f"{st['documents']} {st['documents_by_language']}"),
+            ("about_chunks", f"{st['chunks']} {st['chunks_by_language']}"),
+            ("about_types", str(st["documents_by_type"])),
+            ("about_search", s.search_mode),
+            ("about_answers", answers)]
+    body = "".join(f"<tr><th style='text-align:left;padding-right:12px'>{escape(t(lang, k))}</th>"
+                   f"<td>{escape(str(val))}</td></tr>" for k, val in rows)
+    return f"<table class='kb-about'>{body}</table>"
 
 
-def build_app(kb: KnowledgeBase):
-    """The Blocks app over an open KnowledgeBase."""
+def status_line(library: Library, lang: str) -> str:
+    a = library.activity.snapshot()
+    if a["busy"]:
+        return "⏳ " + t(lang, "busy", done=a["done"], total=a["total"] or "?", file=a["current"])
+    try:
+        chunks = library.kb.store.count()
+        docs = len(library.kb.docs()) if chunks else 0
+    except Exception:  # noqa: BLE001 - the status line must never break the page
+        docs = chunks = 0
+    return t(lang, "ready", docs=docs, chunks=chunks)
+
+
+def build_app(kb: KnowledgeBase, library: Library):
+    """The Blocks app over an open KnowledgeBase and its Library (the writer)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
+    s = kb.settings
+    L0 = s.ui_language
+    export_dir = Path(tempfile.mkdtemp(prefix="kb-export-"))
+    translated: list[tuple[object, callable]] = []  # (component, lang -> gr.update)
+
+    def tr(component, make):
+        translated.append((component, make))
+        return component
+
+    def label(key, **kw):
+        return lambda lang: gr.update(label=t(lang, key), **{k: t(lang, v) for k, v in kw.items()})
+
+    def value(key):
+        return lambda lang: gr.update(value=t(lang, key))
+
     with gr.Blocks(title="Smart Planning knowledge base") as app:
-        gr.Markdown("## Smart Planning knowledge base · Klaipėda – Kurzeme")
-        with gr.Tab("Ask"):
-            question = gr.Textbox(label="Question (lt, lv, en)", lines=2)
-            previous = gr.State([])
-            ask_btn = gr.Button("Ask", variant="primary")
-            answer = gr.Textbox(label="Answer", lines=6, interactive=False)
-            citations = gr.Dataframe(headers=CITATION_COLUMNS, label="Citations", interactive=False, wrap=True)
+        lang = gr.State(L0)
+        with gr.Row():
+            with gr.Column(scale=4):
+                title = tr(gr.Markdown(f"## {t(L0, 'title')}"), lambda lg: gr.update(value=f"## {t(lg, 'title')}"))
+                tr(gr.Markdown(t(L0, "subtitle")), value("subtitle"))
+            with gr.Column(scale=1, min_width=220):
+                ui_lang = tr(gr.Radio([(n, c) for c, n in LANGUAGES.items()], value=L0, label=t(L0, "ui_language"),
+                                      elem_id="ui-language"), label("ui_language"))
+        status = gr.Markdown(status_line(library, L0), elem_id="kb-status")
+        del title
 
-            def on_ask(q: str, hist: list[str]):
-                text, rows = ask_outputs(kb, q, hist)
-                return text, rows, (hist + [q])[-5:]
-
-            ask_btn.click(on_ask, [question, previous], [answer, citations, previous], api_visibility="private")
-            question.submit(on_ask, [question, previous], [answer, citations, previous], api_visibility="private")
-        with gr.Tab("Search"):
-            query = gr.Textbox(label="Search")
+        # -- Ask ------------------------------------------------------------------------------------------------
+        with tr(gr.Tab(t(L0, "tab_ask"), id="ask"), lambda lg: gr.update(label=t(lg, "tab_ask"))):
+            turns = gr.State([])
+            chat = gr.HTML(chat_html(L0, []), elem_id="kb-chat")
             with gr.Row():
-                langs = gr.CheckboxGroup(["lt", "lv", "en"], label="Languages")
-                types = gr.CheckboxGroup(list(DOC_TYPES), label="Document types")
-                k = gr.Slider(1, 50, value=10, step=1, label="Results")
-            search_btn = gr.Button("Search", variant="primary")
-            results = gr.Dataframe(headers=SEARCH_COLUMNS, label="Passages", interactive=False, wrap=True)
-            search_btn.click(lambda q, lg, ty, n: search_rows(kb, q, lg, ty, n), [query, langs, types, k], results,
+                question = tr(gr.Textbox(label=t(L0, "question"), placeholder=t(L0, "question_ph"), lines=2,
+                                         scale=5, elem_id="kb-question"), label("question", placeholder="question_ph"))
+                with gr.Column(scale=1, min_width=160):
+                    ask_btn = tr(gr.Button(t(L0, "ask"), variant="primary", elem_id="kb-ask"), value("ask"))
+                    clear_btn = tr(gr.Button(t(L0, "clear"), elem_id="kb-clear"), value("clear"))
+
+            def on_ask(q: str, history: list, lg: str):
+                q = (q or "").strip()
+                if not q:
+                    return gr.update(), history, q
+                try:
+                    a = kb.ask(q, [h[0] for h in history][-5:])
+                except KBError as e:
+                    return error_html(e), history, q
+                history = (history + [(q, a)])[-20:]
+                return chat_html(lg, history), history, ""
+
+            for trigger in (ask_btn.click, question.submit):
+                trigger(on_ask, [question, turns, lang], [chat, turns, question], api_visibility="private")
+            clear_btn.click(lambda lg: (chat_html(lg, []), []), [lang], [chat, turns], api_visibility="private")
+
+        # -- Search -----------------------------------------------------------------------------------------------
+        with tr(gr.Tab(t(L0, "tab_search"), id="search"), lambda lg: gr.update(label=t(lg, "tab_search"))):
+            sstate = gr.State(SearchState())
+            with gr.Row():
+                query = tr(gr.Textbox(label=t(L0, "query"), placeholder=t(L0, "query_ph"), scale=5,
+                                      elem_id="kb-query"), label("query", placeholder="query_ph"))
+                search_btn = tr(gr.Button(t(L0, "search"), variant="primary", scale=1, elem_id="kb-search"),
+                                value("search"))
+            with gr.Row():
+                langs = tr(gr.CheckboxGroup(list(s.languages), label=t(L0, "languages"), elem_id="kb-langs"),
+                           label("languages"))
+                types = tr(gr.CheckboxGroup(list(DOC_TYPES), label=t(L0, "doc_types"), elem_id="kb-types"),
+                           label("doc_types"))
+            with gr.Row():
+                since = tr(gr.Textbox(label=t(L0, "since"), max_lines=1, elem_id="kb-since"), label("since"))
+                until = tr(gr.Textbox(label=t(L0, "until"), max_lines=1, elem_id="kb-until"), label("until"))
+                source = tr(gr.Textbox(label=t(L0, "source"), max_lines=1, elem_id="kb-source"), label("source"))
+            results = gr.HTML("", elem_id="kb-results")
+            with gr.Row():
+                prev_btn = tr(gr.Button(t(L0, "previous"), size="sm", elem_id="kb-prev"), value("previous"))
+                next_btn = tr(gr.Button(t(L0, "next"), size="sm", elem_id="kb-next"), value("next"))
+                csv_btn = tr(gr.DownloadButton(t(L0, "export_csv"), size="sm", visible=False, elem_id="kb-csv"),
+                             value("export_csv"))
+                json_btn = tr(gr.DownloadButton(t(L0, "export_json"), size="sm", visible=False, elem_id="kb-json"),
+                              value("export_json"))
+
+            def page_html(st: SearchState, lg: str) -> str:
+                n = s.search_page_size
+                pages = max(1, -(-len(st.hits) // n))
+                header = t(lg, "page_of", page=st.page + 1, pages=pages, total=len(st.hits))
+                return hits_html(lg, st.query, st.hits[st.page * n:(st.page + 1) * n], list(s.languages), header)
+
+            def on_search(q, lg_filter, ty, since_v, until_v, src, lg):
+                st = SearchState(query=(q or "").strip())
+                hide = (gr.update(visible=False), gr.update(visible=False))
+                if not st.query:
+                    return ("", st) + hide
+                try:
+                    filters = SearchFilters(languages=lg_filter or None, doc_types=ty or None,
+                                            since=parse_date(since_v, t(lg, "since"), lg),
+                                            until=parse_date(until_v, t(lg, "until"), lg),
+                                            source_glob=(src or "").strip() or None)
+                except ValueError as e:
+                    from html import escape
+
+                    return (f'<p class="kb-empty">{escape(str(e))}</p>', st) + hide
+                st.filters = {"languages": filters.languages, "doc_types": filters.doc_types,
+                              "since": since_v or None, "until": until_v or None, "source": filters.source_glob}
+                try:
+                    st.hits = kb.search(st.query, MAX_RESULTS, filters)
+                except KBError as e:
+                    return (error_html(e), st) + hide
+                if not st.hits:
+                    return (page_html(st, lg), st) + hide
+                stem = f"kb-search-{abs(hash((st.query, str(st.filters)))) % 10**8}"
+                csv_path, json_path = export_dir / f"{stem}.csv", export_dir / f"{stem}.json"
+                csv_path.write_text(hits_to_csv(st.hits), encoding="utf-8")
+                json_path.write_text(hits_to_json(st.query, st.filters, st.hits), encoding="utf-8")
+                return (page_html(st, lg), st, gr.update(value=str(csv_path), visible=True),
+                        gr.update(value=str(json_path), visible=True))
+
+            def on_page(st: SearchState, delta: int, lg: str):
+                pages = max(1, -(-len(st.hits) // s.search_page_size))
+                st.page = min(max(st.page + delta, 0), pages - 1)
+                return page_html(st, lg) if st.query else "", st
+
+            inputs = [query, langs, types, since, until, source, lang]
+            outputs = [results, sstate, csv_btn, json_btn]
+            for trigger in (search_btn.click, query.submit):
+                trigger(on_search, inputs, outputs, api_visibility="private")
+            prev_btn.click(lambda st, lg: on_page(st, -1, lg), [sstate, lang], [results, sstate],
+                           api_visibility="private")
+            next_btn.click(lambda st, lg: on_page(st, 1, lg), [sstate, lang], [results, sstate],
+                           api_visibility="private")
+
+        # -- Library ----------------------------------------------------------------------------------------------
+        with tr(gr.Tab(t(L0, "tab_library"), id="library"), lambda lg: gr.update(label=t(lg, "tab_library"))):
+            tr(gr.Markdown(t(L0, "read_only"), visible=s.read_only), value("read_only"))
+            docs_table = gr.Dataframe(value=library_table(kb, L0), label=t(L0, "documents"), interactive=False,
+                                      wrap=True, elem_id="kb-docs")
+            refresh_btn = tr(gr.Button(t(L0, "refresh"), size="sm"), value("refresh"))
+            with gr.Group(visible=not s.read_only):
+                files = tr(gr.File(label=t(L0, "upload"), file_count="multiple", type="filepath",
+                                   elem_id="kb-upload"), label("upload"))
+                add_btn = tr(gr.Button(t(L0, "add"), variant="primary", elem_id="kb-add"), value("add"))
+                upload_result = gr.Markdown("", elem_id="kb-upload-result")
+            with gr.Accordion(t(L0, "manage"), open=False, visible=not s.read_only) as manage:
+                tr(manage, label("manage"))
+                pick = tr(gr.Dropdown(choices=[d.source for d in kb.docs()], label=t(L0, "pick_doc"),
+                                      elem_id="kb-pick"), label("pick_doc"))
+                confirm = tr(gr.Checkbox(label=t(L0, "confirm_delete"), value=False), label("confirm_delete"))
+                with gr.Row():
+                    delete_btn = tr(gr.Button(t(L0, "delete"), variant="stop", size="sm"), value("delete"))
+                    reindex_btn = tr(gr.Button(t(L0, "reindex"), size="sm"), value("reindex"))
+                    reindex_all_btn = tr(gr.Button(t(L0, "reindex_all"), size="sm"), value("reindex_all"))
+                manage_result = gr.Markdown("")
+            log_view = gr.Dataframe(value=log_table(kb, L0), label=t(L0, "log"), interactive=False, wrap=True,
+                                    max_height=320, elem_id="kb-log")
+
+            def refreshed(lg):
+                return (library_table(kb, lg), log_table(kb, lg),
+                        gr.update(choices=[d.source for d in kb.docs()], value=None))
+
+            lib_outputs = [docs_table, log_view, pick]
+
+            def on_add(paths, lg):
+                if s.read_only:
+                    return (t(lg, "not_allowed"),) + refreshed(lg) + (None,)
+                if not paths:
+                    return (t(lg, "upload_none"),) + refreshed(lg) + (None,)
+                report = library.upload([(Path(p), Path(p).name) for p in paths])
+                return (report_text(report, lg),) + refreshed(lg) + (None,)
+
+            add_btn.click(on_add, [files, lang], [upload_result] + lib_outputs + [files], api_visibility="private")
+
+            def on_delete(src, ok, lg):
+                if s.read_only:
+                    return (t(lg, "not_allowed"),) + refreshed(lg) + (False,)
+                if not src:
+                    return (t(lg, "pick_first"),) + refreshed(lg) + (False,)
+                if not ok:
+                    return (t(lg, "confirm_first"), gr.update(), gr.update(), gr.update(), False)
+                n = library.delete(src)
+                return (t(lg, "deleted", source=src, chunks=n),) + refreshed(lg) + (False,)
+
+            delete_btn.click(on_delete, [pick, confirm, lang], [manage_result] + lib_outputs + [confirm],
                              api_visibility="private")
-        with gr.Tab("Library"):
-            library = gr.Dataframe(headers=LIBRARY_COLUMNS, value=lambda: library_rows(kb), label="Documents",
-                                   interactive=False, wrap=True)
-            gr.Button("Refresh").click(lambda: library_rows(kb), None, library, api_visibility="private")
-        with gr.Tab("About"):
-            gr.Textbox(value=lambda: about_text(kb), label="About", lines=7, interactive=False)
-        # named API endpoints for scripts (gradio_client): first argument is the query text
+
+            def on_reindex(src, everything, lg):
+                if s.read_only:
+                    return (t(lg, "not_allowed"),) + refreshed(lg)
+                if not src and not everything:
+                    return (t(lg, "pick_first"),) + refreshed(lg)
+                report = library.reindex(None if everything else src)
+                return (t(lg, "reindexed", summary=report_text(report, lg)),) + refreshed(lg)
+
+            reindex_btn.click(lambda src, lg: on_reindex(src, False, lg), [pick, lang],
+                              [manage_result] + lib_outputs, api_visibility="private")
+            reindex_all_btn.click(lambda lg: on_reindex(None, True, lg), [lang], [manage_result] + lib_outputs,
+                                  api_visibility="private")
+            refresh_btn.click(refreshed, [lang], lib_outputs, api_visibility="private")
+
+        # -- About ------------------------------------------------------------------------------------------------
+        with tr(gr.Tab(t(L0, "tab_about"), id="about"), lambda lg: gr.update(label=t(lg, "tab_about"))):
+            about = gr.HTML(about_html(kb, L0), elem_id="kb-about")
+
+        # -- interface language, status ----------------------------------------------------------------------------
+        def on_language(lg: str, history: list, st: SearchState):
+            updates = [make(lg) for _, make in translated]
+            return [lg, *updates, chat_html(lg, history), page_html(st, lg) if st.query else "",
+                    library_table(kb, lg), log_table(kb, lg), gr.update(label=t(lg, "documents")),
+                    gr.update(label=t(lg, "log")), about_html(kb, lg), status_line(library, lg)]
+
+        # the tables appear twice (value, then label) - merge those updates
+        def on_language_merged(lg, history, st):
+            out = on_language(lg, history, st)
+            n = len(translated)
+            head, tail = out[: 1 + n], out[1 + n:]
+            chat_v, results_v, docs_v, log_v, docs_label, log_label, about_v, status_v = tail
+            return head + [chat_v, results_v, gr.update(value=docs_v, label=docs_label["label"]),
+                           gr.update(value=log_v, label=log_label["label"]), about_v, status_v]
+
+        ui_lang.change(on_language_merged, [ui_lang, turns, sstate],
+                       [lang, *[c for c, _ in translated], chat, results, docs_table, log_view, about, status],
+                       api_visibility="private")
+        gr.Timer(2.0).tick(lambda lg: status_line(library, lg), [lang], [status], api_visibility="private",
+                           show_progress="hidden")
+        app.load(lambda lg: (library_table(kb, lg), log_table(kb, lg), about_html(kb, lg)), [lang],
+                 [docs_table, log_view, about], api_visibility="private")
+
+        # -- named API endpoints for scripts (gradio_client): first argument is the query text -------------------
         api_query = gr.Textbox(visible=False)
         api_out = gr.JSON(visible=False)
-        api_btn = gr.Button(visible=False)
-        api_btn.click(lambda q: {"query": q, "hits": [h.to_json() for h in kb.search(q)]}, api_query, api_out,
-                      api_name="search")
-        ask_api_btn = gr.Button(visible=False)
-        ask_api_btn.click(lambda q: kb.ask(q).to_json(), api_query, api_out, api_name="ask")
+        gr.Button(visible=False).click(lambda q: {"query": q, "hits": [h.to_json() for h in kb.search(q)]},
+                                       api_query, api_out, api_name="search")
+        gr.Button(visible=False).click(lambda q: kb.ask(q).to_json(), api_query, api_out, api_name="ask")
     return app

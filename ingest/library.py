@@ -1,0 +1,134 @@
+"""The library as staff manage it: add files (paths or uploads), delete, re-index, with one writer at a time,
+live progress for the app, and every outcome recorded in the ingestion log. The CLI, the app and the inbox
+watcher all go through this, so they share one pipeline and one report."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import log as ingest_log
+from ingest.pipeline import Ingestor, Progress
+from ingest.report import FileReport, IngestReport
+from ingest.uploads import save_upload
+from kb.errors import IngestError, KBError
+from kb.knowledge_base import KnowledgeBase
+
+
+@dataclass
+class Activity:
+    """What the writer is doing now (read by the app's status line)."""
+
+    busy: bool = False
+    origin: str = ""
+    done: int = 0
+    total: int = 0
+    current: str = ""
+    started: float = 0.0
+    chunks_done: int = 0
+    last: dict = field(default_factory=dict)
+
+    def snapshot(self) -> dict:
+        rate = self.chunks_done / max(time.monotonic() - self.started, 1e-6) if self.busy else 0.0
+        return {"busy": self.busy, "origin": self.origin, "done": self.done, "total": self.total,
+                "current": self.current, "chunks_per_s": round(rate, 2), "last": dict(self.last)}
+
+
+class Library:
+    """Writes to a KnowledgeBase, one operation at a time."""
+
+    def __init__(self, kb: KnowledgeBase, batch_chunks: int = 64):
+        self.kb = kb
+        self.settings = kb.settings
+        self.ingestor = Ingestor(kb, batch_chunks=batch_chunks)
+        self.write_lock = threading.RLock()
+        self.activity = Activity()
+
+    # -- paths -------------------------------------------------------------------------------------------------
+    def resolve(self, p: Path) -> Path:
+        """A configured folder (corpus, uploads) relative to the source root."""
+        return p if p.is_absolute() else self.settings.source_root / p
+
+    def source_path(self, source: str) -> Path:
+        """Where a stored document's file lives."""
+        p = Path(source)
+        return p if p.is_absolute() else self.settings.source_root / p
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def add(self, paths: list[Path], origin: str, force: bool = False, progress: Progress | None = None,
+            extra_failures: list[FileReport] | None = None) -> IngestReport:
+        """Ingest files or folders (the same pipeline as `kb ingest`) and log the outcome."""
+        with self.write_lock:
+            a = self.activity
+            a.busy, a.origin, a.done, a.total, a.current = True, origin, 0, 0, ""
+            a.started, a.chunks_done = time.monotonic(), 0
+
+            def step(done: int, total: int, path: str) -> None:
+                a.done, a.total, a.current = done, total, Path(path).name
+                if progress:
+                    progress(done, total, path)
+
+            try:
+                report = self.ingestor.ingest(paths, progress=step, force=force)
+            finally:
+                a.busy = False
+            report.files = list(extra_failures or []) + report.files
+            a.last = {"origin": origin, **report.counts(), "chunks": report.chunks()}
+            ingest_log.append(self.settings.home, report, origin)
+            return report
+
+    def upload(self, files: list[tuple[Path, str]]) -> IngestReport:
+        """Uploaded temp files (path, original name): saved under safe names in the upload folder, then added.
+        A refused file (too large, unsafe) is reported and the others go on."""
+        folder = self.resolve(self.settings.upload_dir)
+        saved, refused = [], []
+        for tmp, name in files:
+            try:
+                saved.append(save_upload(Path(tmp), name, folder, self.settings.upload_max_mb))
+            except IngestError as e:
+                refused.append(FileReport(e.path, "failed", error=e.cause))
+            except OSError as e:
+                refused.append(FileReport(name, "failed", error=f"cannot save the upload ({e.strerror or e})"))
+        if not saved:
+            report = IngestReport(files=refused)
+            ingest_log.append(self.settings.home, report, "upload")
+            return report
+        return self.add(saved, "upload", extra_failures=refused)
+
+    def delete(self, source: str) -> int:
+        """Remove a document from the index (its file is left alone); returns the passages removed."""
+        with self.write_lock:
+            n = self.kb.delete_source(source)
+            ingest_log.append(self.settings.home, IngestReport(files=[FileReport(source, "deleted", source=source,
+                                                                                   chunks=n)]), "delete")
+            return n
+
+    def reindex(self, source: str | None = None) -> IngestReport:
+        """Read one document (or every stored one) again from its file and re-embed it."""
+        sources = [source] if source else [d.source for d in self.kb.docs()]
+        paths, missing = [], []
+        for s in sources:
+            p = self.source_path(s)
+            if p.exists():
+                paths.append(p)
+            else:
+                missing.append(FileReport(str(p), "failed", source=s,
+                                          error="the file is no longer there; delete the entry or put the file back"))
+        if not paths:
+            report = IngestReport(files=missing)
+            ingest_log.append(self.settings.home, report, "reindex")
+            return report
+        return self.add(paths, "reindex", force=True, extra_failures=missing)
+
+    def first_start(self, progress: Progress | None = None) -> IngestReport | None:
+        """On an empty store, ingest the sample corpus (KB_CORPUS_DIR); None when there is nothing to do."""
+        corpus = self.resolve(self.settings.corpus_dir)
+        try:
+            empty = self.kb.store.count() == 0
+        except KBError:
+            empty = True
+        if not empty or not corpus.is_dir():
+            return None
+        return self.add([corpus], "first-start", progress=progress)

@@ -1,0 +1,134 @@
+"""HTML for the conversation, citation cards and search results. Every piece of document text, title, file
+name and question is escaped here (`html.escape`), so a document holding `<script>`, `<img onerror=…>` or a
+Markdown `javascript:` link shows those characters as text; the only links are the app's own `/source/…`."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from urllib.parse import quote
+
+from kb.highlight import matched_spans
+from kb.store import doc_id_for
+from kb.types import Answer, Citation, Hit
+from ui.i18n import t
+
+_CITE = re.compile(r"\[(\d+)\]")
+
+CSS = """
+.kb-chat {display:flex; flex-direction:column; gap:14px}
+.kb-q {align-self:flex-end; max-width:80%; background:var(--color-accent-soft); padding:8px 12px; border-radius:10px}
+.kb-a {max-width:95%; padding:8px 12px; border-radius:10px; border:1px solid var(--border-color-primary)}
+.kb-a p {margin:4px 0}
+.kb-who {font-size:0.8em; opacity:0.7; margin-bottom:2px}
+.kb-cite {font-weight:600; text-decoration:none}
+.kb-card {border:1px solid var(--border-color-primary); border-radius:8px; padding:6px 10px; margin:6px 0}
+.kb-card summary {cursor:pointer}
+.kb-card blockquote {margin:6px 0 6px 4px; padding-left:10px; border-left:3px solid var(--color-accent); white-space:pre-wrap}
+.kb-meta {font-size:0.85em; opacity:0.8}
+.kb-hit {border-bottom:1px solid var(--border-color-primary); padding:8px 0}
+.kb-hit .kb-text {white-space:pre-wrap; margin-top:4px}
+.kb-hit mark {background:#ffe58a; color:inherit; padding:0 1px}
+.kb-notice {font-size:0.85em; opacity:0.8; font-style:italic}
+.kb-empty {opacity:0.75}
+"""
+
+
+def source_url(source: str, page: int | None = None, pdf: bool = False) -> str:
+    """The app's link to a stored document (PDFs open at the page)."""
+    url = "/source/" + quote(doc_id_for(source))
+    return f"{url}#page={int(page)}" if pdf and page else url
+
+
+def _is_pdf(source: str) -> bool:
+    return source.lower().endswith(".pdf")
+
+
+def _meta(lang: str, source: str, page, page_label, language, date, doc_type) -> str:
+    parts = [escape(source)]
+    if page:
+        parts.append(escape(t(lang, "page", page=page_label or page)))
+    parts += [escape((language or "").upper()), escape(date or ""), escape(doc_type or "")]
+    return " · ".join(p for p in parts if p)
+
+
+def _link(lang: str, source: str, page) -> str:
+    pdf = _is_pdf(source)
+    label = t(lang, "open_page", page=page) if pdf and page else t(lang, "open")
+    return (f'<a href="{escape(source_url(source, page, pdf))}" target="_blank" rel="noopener noreferrer">'
+            f"{escape(label)}</a>")
+
+
+def citation_card(lang: str, turn: int, c: Citation) -> str:
+    return (f'<details class="kb-card" id="c-{turn}-{c.n}"><summary><b>[{c.n}]</b> {escape(c.title or c.source)}'
+            f' <span class="kb-meta">— {_meta(lang, c.source, c.page, c.page_label, c.language, c.date, c.doc_type)}'
+            f"</span></summary><blockquote>{escape(c.quote)}</blockquote>{_link(lang, c.source, c.page)}</details>")
+
+
+def lead_card(lang: str, turn: int, i: int, h: Hit) -> str:
+    p = h.payload
+    text = " ".join(h.text.split())
+    text = text if len(text) <= 500 else text[:500].rsplit(" ", 1)[0] + " …"
+    return (f'<details class="kb-card" id="l-{turn}-{i}"><summary>{escape(p.get("title") or h.source)} '
+            f'<span class="kb-meta">— {_meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"), p.get("date"), p.get("doc_type"))}'
+            f"</span></summary><blockquote>{escape(text)}</blockquote>{_link(lang, h.source, p.get('page'))}</details>")
+
+
+def answer_html(lang: str, turn: int, a: Answer) -> str:
+    """One answer: its statements with [n] linked to the cards below, then the cards (or the leads)."""
+    lines = []
+    for line in a.answer.splitlines():
+        if line.strip():
+            body = _CITE.sub(lambda m: f'<a class="kb-cite" href="#c-{turn}-{m.group(1)}">[{m.group(1)}]</a>',
+                             escape(line))
+            lines.append(f"<p>{body}</p>")
+    out = ["".join(lines)]
+    if a.notice:
+        out.append(f'<p class="kb-notice">{escape(t(lang, "llm_notice"))}: {escape(a.notice)}</p>')
+    if a.abstained and a.leads:
+        out.append(f'<p class="kb-meta">{escape(t(lang, "unanswered_hint"))}</p>')
+        out.append("".join(lead_card(lang, turn, i, h) for i, h in enumerate(a.leads, 1)))
+    elif a.citations:
+        out.append(f'<div class="kb-meta">{escape(t(lang, "sources"))}</div>')
+        out.append("".join(citation_card(lang, turn, c) for c in a.citations))
+    return "".join(out)
+
+
+def chat_html(lang: str, turns: list[tuple[str, Answer]]) -> str:
+    """The whole conversation, oldest first."""
+    if not turns:
+        return f'<div class="kb-chat"><p class="kb-empty">{escape(t(lang, "chat_empty"))}</p></div>'
+    parts = []
+    for i, (question, a) in enumerate(turns, 1):
+        parts.append(f'<div class="kb-q"><div class="kb-who">{escape(t(lang, "you"))}</div>{escape(question)}</div>')
+        parts.append(f'<div class="kb-a" data-abstained="{str(a.abstained).lower()}"><div class="kb-who">'
+                     f'{escape(t(lang, "kb"))}</div>{answer_html(lang, i, a)}</div>')
+    return '<div class="kb-chat">' + "".join(parts) + "</div>"
+
+
+def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` escaped, with the spans wrapped in <mark>."""
+    out, pos = [], 0
+    for a, b in spans:
+        out.append(escape(text[pos:a]))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        pos = b
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def hits_html(lang: str, query: str, hits: list[Hit], languages: list[str], header: str) -> str:
+    """Ranked passages with the matched words marked, source, page and a link to the document."""
+    if not hits:
+        return f'<p class="kb-empty">{escape(t(lang, "no_results"))}</p>'
+    parts = [f'<div class="kb-meta">{escape(header)}</div>']
+    for h in hits:
+        p = h.payload
+        text = h.text.strip()
+        spans = matched_spans(text, query, p.get("chunk_language") or p.get("language") or "en", languages)
+        parts.append(
+            f'<div class="kb-hit" data-rank="{h.rank}"><b>{h.rank}.</b> {escape(p.get("title") or h.source)} '
+            f'<span class="kb-meta">— {_meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"), p.get("date"), p.get("doc_type"))}'
+            f' · {h.score:.3f} · {_link(lang, h.source, p.get("page"))}</span>'
+            f'<div class="kb-text">{highlighted(text, spans)}</div></div>')
+    return "".join(parts)

@@ -1,0 +1,132 @@
+"""The web server around the Gradio app: the document route `/source/{doc_id}`, the optional password
+(HTTP basic auth over everything: page, API, documents) and uvicorn. `kb serve` calls `serve`; tests call
+`start_in_thread`."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import threading
+import time
+from pathlib import Path
+
+from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
+from kb.store.plan import Match, Where
+
+_TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
+_MEDIA = {".pdf": "application/pdf",
+          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+          ".doc": "application/msword"}
+
+
+def stored_source(kb: KnowledgeBase, doc_id: str) -> str | None:
+    """The source path stored for a document id (the only way a file is found: no path comes from the URL)."""
+    for r in kb.store.scroll(Where((Match("doc_id", (doc_id,)), Match("chunk_index", (0,)))), fields=["source"]):
+        return r.payload.get("source")
+    return None
+
+
+def _authorised(header: str | None, settings: Settings) -> bool:
+    if not header or not header.lower().startswith("basic "):
+        return False
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return (hmac.compare_digest(user.encode(), settings.app_user.encode())
+            and hmac.compare_digest(password.encode(), (settings.app_password or "").encode()))
+
+
+def create_app(kb: KnowledgeBase, blocks, source_root: Path):
+    """FastAPI app: /source/{doc_id}, /healthz, and the Gradio Blocks at /."""
+    import gradio as gr
+    from fastapi import FastAPI, HTTPException, Request
+    from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+
+    settings = kb.settings
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    if settings.app_password:
+        @app.middleware("http")
+        async def basic_auth(request: Request, call_next):
+            if not _authorised(request.headers.get("authorization"), settings):
+                return PlainTextResponse("password required", status_code=401,
+                                         headers={"WWW-Authenticate": 'Basic realm="planning-kb", charset="UTF-8"'})
+            return await call_next(request)
+
+    @app.get("/healthz")
+    def healthz():
+        return JSONResponse({"ok": True, "chunks": kb.store.count()})
+
+    @app.get("/source/{doc_id}")
+    def source(doc_id: str):
+        src = stored_source(kb, doc_id)
+        if src is None:
+            raise HTTPException(404, "no such document in the knowledge base")
+        path = Path(src) if Path(src).is_absolute() else source_root / src
+        if not path.is_file():
+            raise HTTPException(404, f"{src}: the file is no longer at {path}")
+        suffix = path.suffix.lower()
+        safe = {"X-Content-Type-Options": "nosniff"}
+        if suffix in _TEXT_SUFFIXES:
+            from ingest.decode import decode_text
+
+            # shown as plain text (never as HTML from this origin), decoded the way ingestion decoded it
+            text, _ = decode_text(path.read_bytes(), str(path))
+            return Response(text, media_type="text/plain; charset=utf-8",
+                            headers={**safe, "Content-Security-Policy": "default-src 'none'; sandbox"})
+        disposition = "inline" if suffix == ".pdf" else "attachment"
+        return FileResponse(path, media_type=_MEDIA.get(suffix, "application/octet-stream"),
+                            filename=path.name, content_disposition_type=disposition, headers=safe)
+
+    return gr.mount_gradio_app(app, blocks, path="/", ssr_mode=False, show_error=True,
+                               max_file_size=f"{int(settings.upload_max_mb)}mb", footer_links=["api"],
+                               css=_css(), theme="default")
+
+
+def _css() -> str:
+    from ui.render import CSS
+
+    return CSS
+
+
+class Running:
+    """A server started in a thread (tests, `--check`)."""
+
+    def __init__(self, server, thread, url: str):
+        self.server, self.thread, self.url = server, thread, url
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def _server(app, host: str, port: int):
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    return uvicorn.Server(config)
+
+
+def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> Running:
+    """Run the app on a free port (port 0) in a daemon thread; returns once it accepts connections."""
+    import socket
+
+    if port == 0:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    server = _server(app, host, port)
+    thread = threading.Thread(target=server.run, daemon=True, name="kb-web")
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the web server did not start on {host}:{port}")
+        time.sleep(0.05)
+    return Running(server, thread, f"http://{host}:{port}")
+
+
+def serve_forever(app, host: str, port: int) -> None:
+    _server(app, host, port).run()
