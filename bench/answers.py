@@ -83,7 +83,7 @@ def calibrate(rows: list[dict]) -> list[tuple]:
     """Grid over the thresholds and the two checks; balanced accuracy = mean(answerable kept, unanswerable
     abstained). Ties go to the simpler (lower) thresholds."""
     out = []
-    sims = [round(float(x), 3) for x in np.arange(0.76, 0.90, 0.005)]
+    sims = [round(float(x), 3) for x in np.arange(0.76, 0.905, 0.01)]
     overlaps = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
     for rule in itertools.product(sims, overlaps, sims, (False, True), (False, True)):
         if rule[2] < rule[0]:

@@ -78,8 +78,13 @@ class Answerer:
         if not hits:
             return Answer(question, NO_PASSAGES[lang], True, retrieval_query=query)
         sentences = self._sentences(hits)
-        q_terms = set(query_terms(query, s.languages))
+        # a follow-up retrieves with the conversation, but its sentences must answer the new question too:
+        # similarity is the mean over the combined query and the question itself; overlap uses the question's words
+        follow_up = query != question
+        q_terms = set(query_terms(question if follow_up else query, s.languages))
         qv = np.asarray(self.kb.query_vector(query), dtype=np.float32)
+        if follow_up:
+            qv = (qv + np.asarray(self.kb.query_vector(question), dtype=np.float32)) / 2
         vectors = self.kb.sentence_vectors([x.text for x in sentences])
         kind = answer_type(question)
         for x, v in zip(sentences, vectors):

@@ -309,7 +309,7 @@ def serve(host: str | None, port: int | None) -> None:
             click.echo(f"first start: ingesting {library.resolve(settings.corpus_dir)} in the background …", err=True)
             threading.Thread(target=first_start, name="kb-first-start", daemon=True).start()
         bind_host, bind_port = host or settings.host, port or settings.port
-        app = create_app(kb, build_app(kb, library), settings.source_root)
+        app = create_app(kb, build_app(kb, library), settings.source_root, library)
         click.echo(f"kb serve: http://{bind_host}:{bind_port}  (Ctrl+C to stop)", err=True)
         serve_forever(app, bind_host, bind_port)
     except KBError as e:

@@ -38,8 +38,9 @@ def _authorised(header: str | None, settings: Settings) -> bool:
             and hmac.compare_digest(password.encode(), (settings.app_password or "").encode()))
 
 
-def create_app(kb: KnowledgeBase, blocks, source_root: Path):
-    """FastAPI app: /source/{doc_id}, /healthz, and the Gradio Blocks at /."""
+def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
+    """FastAPI app: /source/{doc_id}, /healthz (chunks stored, ingestion under way), and the Gradio Blocks
+    at /."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException, Request
     from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -57,7 +58,9 @@ def create_app(kb: KnowledgeBase, blocks, source_root: Path):
 
     @app.get("/healthz")
     def healthz():
-        return JSONResponse({"ok": True, "chunks": kb.store.count()})
+        activity = library.activity.snapshot() if library is not None else {}
+        return JSONResponse({"ok": True, "chunks": kb.store.count(), "ingesting": bool(activity.get("busy")),
+                             "activity": activity})
 
     @app.get("/source/{doc_id}")
     def source(doc_id: str):

@@ -1,0 +1,173 @@
+"""End-to-end in headless Chromium (Debian's, driven by Playwright): ask a Lithuanian question and see a cited
+answer, search with a language filter, upload a file and find it, switch the interface language, and check that
+a document holding <script>/onerror/javascript: stays text. Screenshots of each tab go to KB_SCREENSHOT_DIR
+(default build/screenshots)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, write
+from ingest.library import Library
+from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
+SHOTS = Path(os.environ.get("KB_SCREENSHOT_DIR", ROOT / "build" / "screenshots"))
+
+DOCS = {
+    "notes/bus_lt.md": ("lt", "# Autobusų seminaras\n\nSeminaras apie viešąjį transportą vyko Klaipėdoje 2021 m. "
+                              "rugsėjo 23 d. Bandomoji autobusų linija Klaipėda–Palanga–Nīca–Liepoja kursuotų keturis "
+                              "kartus per dieną. Bilietas autobusu iš Liepojos į Klaipėdą kainuotų 9,50 euro."),
+    "notes/ferry_lv.md": ("lv", "# Nidas nometne\n\nInovāciju nometnē Nidā komandas ierosināja laivu savienojumu pār "
+                                "Kuršu lagūnu starp Nidu un Ventes ragu. Laiva kursētu no jūnija līdz septembrim."),
+    "notes/energy_en.md": ("en", "# Energy seminar\n\nThe energy seminar in Kuldīga discussed solar panels on "
+                                 "municipal roofs and a shared template for energy and climate action plans."),
+    "notes/xss_en.md": ("en", "# Markup test\n\nThe ferry notes mention <script>alert('x')</script> and "
+                              "<img src=x onerror=alert(1)> and [a link](javascript:alert(2)) as plain text."),
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    pw = pytest.importorskip("playwright.sync_api")
+    with pw.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def app_url(e5, tmp_path, kb_home, monkeypatch):
+    """The app over a small lt/lv/en library with the real model (answers and cross-lingual search)."""
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.app import build_app
+    from ui.server import create_app, start_in_thread
+
+    s = Settings(home=kb_home, source_root=tmp_path, upload_dir=tmp_path / "uploads", ui_language="en")
+    kb = KnowledgeBase.open(s, embedder=e5)
+    for rel, (lang, text) in DOCS.items():
+        write(tmp_path / rel, f"---\nlanguage: {lang}\ndate: 2021-09-23\n---\n{text}\n")
+    library = Library(kb)
+    assert library.add([tmp_path / "notes"], "test").exit_code == 0
+    running = start_in_thread(create_app(kb, build_app(kb, library), tmp_path))
+    try:
+        yield running.url, tmp_path
+    finally:
+        running.stop()
+        kb.close()
+
+
+def _page(browser, url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    page.wait_for_selector("#kb-question textarea", timeout=30_000)
+    return page, dialogs
+
+
+def _settled(page):
+    """Wait until Gradio has no pending event (the spinner/greyed state is gone)."""
+    page.wait_for_function("() => !document.querySelector('.pending, .generating')", timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+def _tab(page, name):
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(300)
+
+
+def test_ask_search_upload_and_language_in_the_browser(browser, app_url):
+    url, tmp_path = app_url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page, dialogs = _page(browser, url)
+
+    # Ask, in Lithuanian: a cited answer with a card that opens the source
+    page.fill("#kb-question textarea", "Kiek kainuotų autobuso bilietas iš Liepojos į Klaipėdą?")
+    page.click("#kb-ask")
+    page.wait_for_selector("#kb-chat .kb-a", timeout=60_000)
+    _settled(page)
+    answer = page.locator("#kb-chat .kb-a").last
+    assert "9,50" in answer.inner_text() and answer.get_attribute("data-abstained") == "false"
+    assert answer.locator("a.kb-cite").count() >= 1
+    card = answer.locator("details.kb-card").first
+    card.locator("summary").click()
+    assert "notes/bus_lt.md" in card.inner_text()
+    href = card.locator("a[href^='/source/']").get_attribute("href")
+    assert "Bilietas autobusu" in page.request.get(url + href).text()
+    # a follow-up uses the conversation
+    page.fill("#kb-question textarea", "O kiek kartų per dieną kursuotų?")
+    page.click("#kb-ask")
+    page.wait_for_function("() => document.querySelectorAll('#kb-chat .kb-a').length == 2", timeout=60_000)
+    _settled(page)
+    assert "keturis" in page.locator("#kb-chat .kb-a").last.inner_text()
+    page.screenshot(path=str(SHOTS / "ask.png"), full_page=True)
+
+    # Search with a language filter: only Latvian passages, matched words marked
+    _tab(page, "Search")
+    page.fill("#kb-query textarea", "laivu savienojums Nida")
+    page.locator("#kb-langs label", has_text="lv").click()
+    page.click("#kb-search")
+    page.wait_for_selector("#kb-results .kb-hit", timeout=60_000)
+    _settled(page)
+    hits = page.locator("#kb-results .kb-hit")
+    assert hits.count() >= 1
+    assert all("· LV ·" in hits.nth(i).inner_text() for i in range(hits.count()))
+    assert page.locator("#kb-results mark").count() >= 1
+    assert page.locator("#kb-csv").is_visible() and page.locator("#kb-json").is_visible()
+    page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
+
+    # the markup document is shown as text: no dialog, no injected element
+    page.fill("#kb-query textarea", "ferry notes script onerror link")
+    page.locator("#kb-langs label", has_text="lv").click()  # untick
+    page.click("#kb-search")
+    page.wait_for_selector("#kb-results .kb-hit", timeout=60_000)
+    _settled(page)
+    assert "<script>alert('x')</script>" in page.inner_text("#kb-results")
+    assert page.locator("#kb-results img, #kb-results script, #kb-results a[href^='javascript']").count() == 0
+
+    # Library: upload a file and find it
+    _tab(page, "Library")
+    upload = write(tmp_path / "incoming" / "Ventės ragas.md",
+                   "---\nlanguage: lt\n---\n# Ventės ragas\n\nVentės rago ornitologijos stotyje žiedavimas vyksta "
+                   "nuo kovo iki lapkričio.\n")
+    page.set_input_files("#kb-upload input[type=file]", str(upload))
+    page.wait_for_timeout(1500)
+    page.click("#kb-add")
+    page.wait_for_function("() => document.querySelector('#kb-upload-result').innerText.includes('1')",
+                           timeout=60_000)
+    _settled(page)
+    assert "uploads/Ventės ragas.md: added" in page.inner_text("#kb-upload-result")
+    assert "uploads/Ventės ragas.md" in page.inner_text("#kb-docs")
+    page.screenshot(path=str(SHOTS / "library.png"), full_page=True)
+    _tab(page, "Search")
+    page.fill("#kb-query textarea", "ornitologijos stotis žiedavimas")
+    page.click("#kb-search")
+    page.wait_for_function("() => document.querySelector('#kb-results').innerText.includes('Ventės ragas')",
+                           timeout=60_000)
+
+    _tab(page, "About")
+    page.screenshot(path=str(SHOTS / "about.png"), full_page=True)
+
+    # switch the interface language: labels, tabs and the existing conversation follow
+    page.locator("#ui-language label", has_text="Latviešu").click()
+    page.wait_for_function("() => document.body.innerText.includes('Saskarnes valoda')", timeout=30_000)
+    _settled(page)
+    assert page.get_by_role("tab", name="Jautāt").is_visible()
+    _tab(page, "Jautāt")
+    assert "Avoti" in page.inner_text("#kb-chat")
+    page.screenshot(path=str(SHOTS / "ask_lv.png"), full_page=True)
+    page.locator("#ui-language label", has_text="Lietuvių").click()
+    page.wait_for_function("() => document.body.innerText.includes('Sąsajos kalba')", timeout=30_000)
+    _tab(page, "Biblioteka")
+    page.screenshot(path=str(SHOTS / "library_lt.png"), full_page=True)
+    assert dialogs == []
+    page.close()
