@@ -4,6 +4,7 @@ watcher all go through this, so they share one pipeline and one report."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class Library:
 
             def step(done: int, total: int, path: str) -> None:
                 a.done, a.total, a.current = done, total, Path(path).name
+                a.chunks_done = self.ingestor.chunks_prepared
                 if progress:
                     progress(done, total, path)
 
@@ -78,6 +80,24 @@ class Library:
             a.last = {"origin": origin, **report.counts(), "chunks": report.chunks()}
             ingest_log.append(self.settings.home, report, origin)
             return report
+
+    def prune(self, folders: list[Path]) -> IngestReport:
+        """Delete stored documents whose file lay under one of `folders` and is gone (deleted while nobody
+        was watching). Files outside those folders are never touched."""
+        roots = [Path(f).resolve() for f in folders]
+        report = IngestReport()
+        with self.write_lock:
+            for d in self.kb.docs():
+                p = self.source_path(d.source)
+                if p.exists():
+                    continue
+                rp = Path(os.path.abspath(p))
+                if any(rp == r or r in rp.parents for r in roots):
+                    n = self.kb.delete_source(d.source)
+                    report.files.append(FileReport(str(p), "deleted", source=d.source, chunks=n))
+        if report.files:
+            ingest_log.append(self.settings.home, report, "prune")
+        return report
 
     def upload(self, files: list[tuple[Path, str]]) -> IngestReport:
         """Uploaded temp files (path, original name): saved under safe names in the upload folder, then added.

@@ -23,6 +23,7 @@ from ingest.report import FileReport, IngestReport
 from kb.errors import IngestError
 from kb.knowledge_base import KnowledgeBase
 from kb.store import doc_id_for
+from kb.store.plan import Match, Where
 from kb.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -117,13 +118,16 @@ class Ingestor:
         self.kb = kb
         self.settings = kb.settings
         self.batch_chunks = batch_chunks
+        self.chunks_prepared = 0  # chunks read so far in the current run (for progress: chunks/s)
 
     def ingest(self, paths: list[Path], progress: Progress | None = None, force: bool = False) -> IngestReport:
         """Ingest every file under `paths`; the report says what happened to each. `force` re-reads and
         re-embeds files whose content is already stored (re-index)."""
         t0 = time.perf_counter()
+        embedded0, reused0 = self.kb.vectors_embedded, self.kb.vectors_reused
         self.kb.prepare_for_writes()  # refuse a mismatching collection before anything is read
         report = IngestReport()
+        self.chunks_prepared = 0
         files = list(iter_files([Path(p) for p in paths]))
         pending: list[_Pending] = []
         for i, (path, walk_error) in enumerate(files):
@@ -133,6 +137,7 @@ class Ingestor:
                 item = self._prepare(path, force)
                 report.files.append(item.report)
                 if item.chunks:
+                    self.chunks_prepared += len(item.chunks)
                     pending.append(item)
                     if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
                         self._flush(pending)
@@ -141,11 +146,26 @@ class Ingestor:
                 progress(i + 1, len(files), str(path))
         self._flush(pending)
         report.seconds = time.perf_counter() - t0
+        report.embedded = self.kb.vectors_embedded - embedded0
+        report.reused = self.kb.vectors_reused - reused0
         return report
 
     def _flush(self, pending: list[_Pending]) -> None:
         if pending:
             self.kb.write_documents([p.chunks for p in pending])
+            for p in pending:  # a moved file: its new entry is stored, now drop the old one
+                if p.report.moved_from:
+                    self.kb.delete_source(p.report.moved_from)
+
+    def _moved_from(self, sha: str) -> str | None:
+        """The stored source of the same content whose file is gone (the file was renamed or moved)."""
+        for r in self.kb.store.scroll(Where((Match("content_sha256", (sha,)), Match("chunk_index", (0,)))),
+                                      fields=["source"]):
+            src = r.payload.get("source", "")
+            p = Path(src) if Path(src).is_absolute() else self.settings.source_root / src
+            if src and not p.exists():
+                return src
+        return None
 
     def _prepare(self, path: Path, force: bool = False) -> _Pending:
         report = FileReport(str(path), "failed")
@@ -185,6 +205,8 @@ class Ingestor:
         if stored is not None and stored == (sha, True) and not force:
             report.status = "unchanged"
             return []
+        if stored is None:
+            report.moved_from = self._moved_from(sha)
         doc = parser(data, str(path))
         report.warnings.extend(doc.warnings)
         if not doc.text.strip():
@@ -209,7 +231,7 @@ class Ingestor:
                 chunk_index=i, chunk_count=len(spans), char_start=sp.start, char_end=sp.end, date=meta.get("date"),
                 page=page.number, page_end=page.number, page_label=page.label, section=sp.section,
                 extra={**extra, "page_count": len(doc.pages) if paged else None, "warnings": list(report.warnings)}))
-        report.status = "updated" if stored is not None else "added"
+        report.status = "updated" if stored is not None else ("moved" if report.moved_from else "added")
         report.chunks, report.language = len(chunks), language
         report.pages = len(doc.pages) if paged else None
         return chunks

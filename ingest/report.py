@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-STATUSES = ("added", "updated", "unchanged", "failed")
+STATUSES = ("added", "updated", "moved", "unchanged", "failed")
 
 
 @dataclass(slots=True)
@@ -17,6 +17,7 @@ class FileReport:
     language: str | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    moved_from: str | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -26,6 +27,8 @@ class FileReport:
 class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     seconds: float = 0.0
+    embedded: int = 0  # passage vectors computed by the model
+    reused: int = 0  # passage vectors taken from the embedding cache
 
     @property
     def failed(self) -> list[FileReport]:
@@ -43,8 +46,10 @@ class IngestReport:
         return out
 
     def chunks(self) -> int:
-        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
+        return sum(f.chunks for f in self.files if f.status in ("added", "updated", "moved"))
 
     def to_json(self) -> dict:
         return {"files": [f.to_json() for f in self.files], "summary": {**self.counts(), "chunks": self.chunks(),
-                                                                          "seconds": round(self.seconds, 2)}}
+                                                                          "seconds": round(self.seconds, 2),
+                                                                          "embedded": self.embedded,
+                                                                          "reused": self.reused}}

@@ -16,7 +16,7 @@ import click
 
 from kb.errors import KBError
 from kb.settings import Settings
-from kb.types import DOC_TYPES, SearchFilters
+from kb.types import DOC_TYPES, Hit, SearchFilters
 
 EPILOG_INGEST = """\b
 Examples:
@@ -39,6 +39,20 @@ def _open_kb(settings: Settings):
     from kb.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.open(settings)
+
+
+def _app_owner(e: KBError) -> str | None:
+    """The URL of the running app that holds the embedded store, when that is why opening failed."""
+    from kb.errors import StoreLockedError
+
+    return e.owner.get("url") if isinstance(e, StoreLockedError) else None
+
+
+def _via_app(url: str):
+    from kb.remote import RemoteApp
+
+    click.echo(f"(the store is held by the running app at {url}; going through it)", err=True)
+    return RemoteApp(url, _settings())
 
 
 def _fail(e: KBError) -> None:
@@ -78,47 +92,69 @@ def main(verbose: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
-    """Add or update documents (PDF, DOCX, HTML, Markdown, text); unchanged files are skipped.
+@click.option("--prune", is_flag=True, help="Also remove stored documents whose files were deleted from the given folders.")
+def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool, prune: bool) -> None:
+    """Add or update documents (PDF, DOCX, HTML, Markdown, text); unchanged files are skipped, renamed or moved
+    files keep their vectors, and only passages whose text changed are embedded again.
 
-    Exit code 0 when all files were ingested, 1 when some failed (the rest are ingested)."""
+    While `kb serve` holds the store, the files go through the running app. Exit code 0 when all files were
+    ingested, 1 when some failed (the rest are ingested)."""
     from ingest.library import Library
 
     settings = _settings()
     try:
-        with _open_kb(settings) as kb:
-            bar = None
-            if not quiet and not as_json and sys.stderr.isatty():
-                from tqdm import tqdm
+        try:
+            kb = _open_kb(settings)
+        except KBError as e:
+            url = _app_owner(e)
+            if not url:
+                raise
+            data = _via_app(url).ingest([str(p.resolve()) for p in paths], prune=prune)
+        else:
+            with kb:
+                library = Library(kb)
+                bar = None
+                if not quiet and not as_json and sys.stderr.isatty():
+                    from tqdm import tqdm
 
-                bar = tqdm(total=0, unit="file", file=sys.stderr)
+                    bar = tqdm(total=0, unit="file", file=sys.stderr)
 
-            def progress(done: int, total: int, path: str) -> None:
+                def progress(done: int, total: int, path: str) -> None:
+                    if bar is not None:
+                        a = library.activity.snapshot()
+                        bar.total = total
+                        bar.set_postfix_str(f"{a['current'][:24]} · {library.ingestor.chunks_prepared} chunks, "
+                                            f"{a['chunks_per_s']:.1f}/s")
+                        bar.update(1)
+
+                report = library.add(list(paths), "cli", progress=progress)
+                if prune:
+                    report.files += library.prune([p for p in paths if p.is_dir()]).files
                 if bar is not None:
-                    bar.total = total
-                    bar.set_postfix_str(Path(path).name[:30])
-                    bar.update(1)
-
-            report = Library(kb).add(list(paths), "cli", progress=progress)
-            if bar is not None:
-                bar.close()
+                    bar.close()
+                data = report.to_json()
     except KBError as e:
         _fail(e)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        for f in report.files:
-            if f.status == "failed":
-                click.echo(f"FAILED     {f.path}: {f.error}", err=True)
+        for f in data["files"]:
+            if f["status"] == "failed":
+                click.echo(f"FAILED     {f['path']}: {f['error']}", err=True)
             else:
-                detail = f"{f.chunks} chunks, {f.language}" if f.status != "unchanged" else ""
-                click.echo(f"{f.status:<10} {f.source}  {detail}".rstrip())
-            for w in f.warnings:
-                click.echo(f"warning    {f.source or f.path}: {w}", err=True)
-        c = report.counts()
-        click.echo(f"{c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged, {c['failed']} failed; "
-                   f"{report.chunks()} chunks in {report.seconds:.1f}s", err=True)
-    sys.exit(report.exit_code)
+                detail = f"{f['chunks']} chunks, {f['language']}" if f["status"] not in ("unchanged", "deleted") else ""
+                if f.get("moved_from"):
+                    detail += f" (moved from {f['moved_from']})"
+                click.echo(f"{f['status']:<10} {f['source']}  {detail}".rstrip())
+            for w in f.get("warnings") or []:
+                click.echo(f"warning    {f['source'] or f['path']}: {w}", err=True)
+        c = data["summary"]
+        deleted = sum(1 for f in data["files"] if f["status"] == "deleted")
+        click.echo(f"{c['added']} added, {c['updated']} updated, {c.get('moved', 0)} moved, {c['unchanged']} unchanged, "
+                   f"{c['failed']} failed" + (f", {deleted} deleted" if deleted else "") +
+                   f"; {c['chunks']} chunks ({c['embedded']} embedded, {c['reused']} from the cache) "
+                   f"in {c['seconds']:.1f}s", err=True)
+    sys.exit(1 if data["summary"]["failed"] else 0)
 
 
 @main.command(epilog=EPILOG_SEARCH)
@@ -142,8 +178,19 @@ def search(query: str, top_k: int | None, languages, doc_types, since, until, so
     filters = SearchFilters(languages=languages, doc_types=doc_types, since=since, until=until,
                             source_glob=source_glob)
     try:
-        with _open_kb(_settings()) as kb:
-            hits = kb.search(query, top_k, filters, SearchOptions(mode=mode))
+        try:
+            kb = _open_kb(_settings())
+        except KBError as e:
+            url = _app_owner(e)
+            if not url:
+                raise
+            found = _via_app(url).search(query, top_k or _settings().top_k, {
+                "languages": languages, "doc_types": doc_types, "since": since, "until": until,
+                "source": source_glob})
+            hits = [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in found["hits"]]
+        else:
+            with kb:
+                hits = kb.search(query, top_k, filters, SearchOptions(mode=mode))
     except KBError as e:
         _fail(e)
     if as_json:
@@ -275,7 +322,9 @@ def ask(question: str, languages, history, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default KB_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default KB_PORT, 7860).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--watch", "watch_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Inbox folder to watch (default KB_WATCH_DIR): dropped files are ingested within seconds.")
+def serve(host: str | None, port: int | None, watch_dir: Path | None) -> None:
     """Start the web app (Ask, Search, Library, About) with the named API endpoints /search and /ask.
 
     On the first start with an empty store it ingests the sample corpus (KB_CORPUS_DIR) in the background,
@@ -308,10 +357,25 @@ def serve(host: str | None, port: int | None) -> None:
         if kb.store.count() == 0:
             click.echo(f"first start: ingesting {library.resolve(settings.corpus_dir)} in the background …", err=True)
             threading.Thread(target=first_start, name="kb-first-start", daemon=True).start()
+        inbox = None
+        watch = watch_dir or settings.watch_dir
+        if watch is not None:
+            from ingest.inbox import Inbox
+
+            inbox = Inbox(library, library.resolve(watch), settings.watch_settle_seconds)
+            inbox.start()
+            click.echo(f"watching the inbox {inbox.folder}", err=True)
         bind_host, bind_port = host or settings.host, port or settings.port
-        app = create_app(kb, build_app(kb, library), settings.source_root, library)
+        app = create_app(kb, build_app(kb, library, inbox), settings.source_root, library)
+        local = "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
+        kb.store.announce(f"http://{local}:{bind_port}")
         click.echo(f"kb serve: http://{bind_host}:{bind_port}  (Ctrl+C to stop)", err=True)
-        serve_forever(app, bind_host, bind_port)
+        try:
+            serve_forever(app, bind_host, bind_port)
+        finally:
+            if inbox is not None:
+                inbox.stop()
+            kb.close()
     except KBError as e:
         _fail(e)
 

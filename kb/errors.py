@@ -14,7 +14,11 @@ class ConfigError(KBError):
 
 
 class StoreLockedError(KBError):
-    """The embedded store is held by another process."""
+    """The embedded store is held by another process (`owner`: its pid, command, start and app URL)."""
+
+    def __init__(self, message: str, owner: dict | None = None):
+        super().__init__(message)
+        self.owner = owner or {}
 
 
 class IdentityMismatchError(ConfigError):

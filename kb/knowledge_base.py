@@ -32,6 +32,9 @@ class KnowledgeBase:
         self._checked = False
         self._query_vectors: dict[str, object] = {}
         self._sentence_vectors: dict[str, object] = {}
+        self._cache = None
+        self.vectors_embedded = 0  # passage vectors computed by the model (the rest came from the cache)
+        self.vectors_reused = 0
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> "KnowledgeBase":
@@ -46,7 +49,39 @@ class KnowledgeBase:
         self.close()
 
     def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
         self.store.close()
+
+    @property
+    def embedding_cache(self):
+        """The passage-vector cache for the current model (None when KB_EMBED_CACHE is off)."""
+        if self._cache is None and self.settings.embed_cache:
+            from kb.embed.cache import EmbeddingCache
+
+            self._cache = EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite",
+                                         self.embedder.fingerprint, self.embedder.dim)
+        return self._cache
+
+    def embed_passages(self, texts: list[str]):
+        """Passage vectors, from the cache where the same text was embedded before by the same model."""
+        import numpy as np
+
+        cache = self.embedding_cache
+        if cache is None:
+            self.vectors_embedded += len(texts)
+            return self.embedder.embed_passages(texts)
+        cached = cache.get_many(texts)
+        missing = [i for i, v in enumerate(cached) if v is None]
+        if missing:
+            fresh = self.embedder.embed_passages([texts[i] for i in missing])
+            cache.put_many([texts[i] for i in missing], fresh)
+            for i, v in zip(missing, fresh):
+                cached[i] = v
+        self.vectors_embedded += len(missing)
+        self.vectors_reused += len(texts) - len(missing)
+        return np.stack(cached) if cached else np.zeros((0, self.embedder.dim), dtype=np.float32)
 
     # -- identity ------------------------------------------------------------------------------------------------
     @property
@@ -163,7 +198,7 @@ class KnowledgeBase:
         flat = [c for chunks in docs for c in chunks]
         if not flat:
             return
-        dense = self.embedder.embed_passages([_embedding_text(c) for c in flat])
+        dense = self.embed_passages([_embedding_text(c) for c in flat])
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         points = []
         for c, v in zip(flat, dense):

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
                                          "model name or folder.")
     embed_threads: int = Field(1, ge=1, description="CPU threads for the embedding model (1 was fastest on 2 shared cores).")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    embed_cache: bool = Field(True, description="Keep passage vectors by model and text under the data home, so "
+                                                "unchanged paragraphs and renamed files are not embedded again.")
     embed_device: str = Field("cpu", description="Torch device for the embedding model (cpu, cuda).")
     query_prompt: str = Field("query: ", description="Prefix for questions (e5 convention).")
     passage_prompt: str = Field("passage: ", description="Prefix for stored passages (e5 convention).")
@@ -68,6 +70,11 @@ class Settings(BaseSettings):
     app_user: str = Field("planner", description="User name for the app's password (HTTP basic auth).")
     app_password: str | None = Field(None, description="Password for the app and its API; unset = no password "
                                                        "(bind to 127.0.0.1 only).")
+    watch_dir: Path | None = Field(None, description="Inbox folder `kb serve` watches: files dropped, changed, "
+                                                     "renamed or deleted there are reflected in search "
+                                                     "(relative to the source root); unset = no inbox.")
+    watch_settle_seconds: float = Field(1.0, gt=0, description="A dropped file is read once its size and time have "
+                                                               "not changed for this long (and the burst is over).")
     search_page_size: int = Field(10, ge=1, le=100, description="Passages per page in the app's Search tab.")
     corpus_dir: Path = Field(Path("corpus"), description="Folder `kb serve` ingests on its first start when the "
                                                           "store is empty (relative to the source root).")

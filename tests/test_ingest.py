@@ -110,7 +110,7 @@ def test_unchanged_files_are_skipped_and_changed_files_replaced(kb, tmp_path):
     assert Ingestor(kb).ingest([f]).counts()["added"] == 1
     first_ids = {r.id for r in kb.store.scroll()}
     again = Ingestor(kb).ingest([f])
-    assert again.counts() == {"added": 0, "updated": 0, "unchanged": 1, "failed": 0}
+    assert again.counts() == {"added": 0, "updated": 0, "moved": 0, "unchanged": 1, "failed": 0}
     assert {r.id for r in kb.store.scroll()} == first_ids
     write(f, MD.replace("42 žmonės", "57 žmonės"))
     assert Ingestor(kb).ingest([f]).counts()["updated"] == 1

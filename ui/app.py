@@ -112,20 +112,23 @@ def about_html(kb: KnowledgeBase, lang: str) -> str:
     return f"<table class='kb-about'>{body}</table>"
 
 
-def status_line(library: Library, lang: str) -> str:
+def status_line(library: Library, lang: str, inbox=None) -> str:
     a = library.activity.snapshot()
+    waiting = inbox.waiting() if inbox is not None else []
+    queue = (" · " + t(lang, "inbox_waiting", n=len(waiting), files=", ".join(waiting[:5]))) if waiting else ""
     if a["busy"]:
-        return "⏳ " + t(lang, "busy", done=a["done"], total=a["total"] or "?", file=a["current"])
+        return "⏳ " + t(lang, "busy", done=a["done"], total=a["total"] or "?", file=a["current"]) + \
+            f" · {a['chunks_per_s']:.1f} chunks/s" + queue
     try:
         chunks = library.kb.store.count()
         docs = len(library.kb.docs()) if chunks else 0
     except Exception:  # noqa: BLE001 - the status line must never break the page
         docs = chunks = 0
-    return t(lang, "ready", docs=docs, chunks=chunks)
+    return t(lang, "ready", docs=docs, chunks=chunks) + queue
 
 
-def build_app(kb: KnowledgeBase, library: Library):
-    """The Blocks app over an open KnowledgeBase and its Library (the writer)."""
+def build_app(kb: KnowledgeBase, library: Library, inbox=None):
+    """The Blocks app over an open KnowledgeBase, its Library (the writer) and, optionally, the watched inbox."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
@@ -153,7 +156,7 @@ def build_app(kb: KnowledgeBase, library: Library):
             with gr.Column(scale=1, min_width=220):
                 ui_lang = tr(gr.Radio([(n, c) for c, n in LANGUAGES.items()], value=L0, label=t(L0, "ui_language"),
                                       elem_id="ui-language"), label("ui_language"))
-        status = gr.Markdown(status_line(library, L0), elem_id="kb-status")
+        status = gr.Markdown(status_line(library, L0, inbox), elem_id="kb-status")
         del title
 
         # -- Ask ------------------------------------------------------------------------------------------------
@@ -333,7 +336,7 @@ def build_app(kb: KnowledgeBase, library: Library):
             updates = [make(lg) for _, make in translated]
             return [lg, *updates, chat_html(lg, history), page_html(st, lg) if st.query else "",
                     library_table(kb, lg), log_table(kb, lg), gr.update(label=t(lg, "documents")),
-                    gr.update(label=t(lg, "log")), about_html(kb, lg), status_line(library, lg)]
+                    gr.update(label=t(lg, "log")), about_html(kb, lg), status_line(library, lg, inbox)]
 
         # the tables appear twice (value, then label) - merge those updates
         def on_language_merged(lg, history, st):
@@ -347,7 +350,7 @@ def build_app(kb: KnowledgeBase, library: Library):
         ui_lang.change(on_language_merged, [ui_lang, turns, sstate],
                        [lang, *[c for c, _ in translated], chat, results, docs_table, log_view, about, status],
                        api_visibility="private")
-        gr.Timer(2.0).tick(lambda lg: status_line(library, lg), [lang], [status], api_visibility="private",
+        gr.Timer(2.0).tick(lambda lg: status_line(library, lg, inbox), [lang], [status], api_visibility="private",
                            show_progress="hidden")
         app.load(lambda lg: (library_table(kb, lg), log_table(kb, lg), about_html(kb, lg)), [lang],
                  [docs_table, log_view, about], api_visibility="private")

@@ -62,6 +62,46 @@ def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
         return JSONResponse({"ok": True, "chunks": kb.store.count(), "ingesting": bool(activity.get("busy")),
                              "activity": activity})
 
+    # -- JSON API for the CLI and scripts while this app owns the embedded store (kb.remote) ---------------------
+    @app.get("/api/search")
+    def api_search(q: str, k: int = 10, languages: str = "", doc_types: str = "", since: str = "", until: str = "",
+                   source: str = ""):
+        from datetime import date as _date
+
+        from kb.types import SearchFilters
+
+        def csv(v):
+            return [x for x in v.split(",") if x] or None
+
+        try:
+            f = SearchFilters(languages=csv(languages), doc_types=csv(doc_types),
+                              since=_date.fromisoformat(since) if since else None,
+                              until=_date.fromisoformat(until) if until else None, source_glob=source or None)
+        except ValueError as e:
+            raise HTTPException(400, f"bad date: {e}") from None
+        return {"query": q, "hits": [h.to_json() for h in kb.search(q, k, f)]}
+
+    @app.post("/api/ask")
+    def api_ask(body: dict):
+        return kb.ask(str(body.get("question", "")), list(body.get("history") or [])).to_json()
+
+    @app.get("/api/docs")
+    def api_docs():
+        return [d.to_json() for d in kb.docs()]
+
+    @app.post("/api/ingest")
+    def api_ingest(body: dict):
+        if library is None or settings.read_only:
+            raise HTTPException(403, "this app does not accept documents (read-only)")
+        paths = [Path(p) for p in body.get("paths") or []]
+        if not paths or not all(p.is_absolute() for p in paths):
+            raise HTTPException(400, "give absolute paths of files or folders on this machine")
+        report = library.add(paths, str(body.get("origin") or "cli-via-app"), force=bool(body.get("force")))
+        if body.get("prune"):
+            pruned = library.prune([p for p in paths if p.is_dir()])
+            report.files += pruned.files
+        return report.to_json()
+
     @app.get("/source/{doc_id}")
     def source(doc_id: str):
         src = stored_source(kb, doc_id)

@@ -105,5 +105,8 @@ class Store(ABC):
     def drop(self) -> None:
         """Remove the collection entirely."""
 
+    def announce(self, url: str) -> None:  # noqa: B027 - only embedded stores have an owner to announce
+        """Record where the app that owns this store answers (embedded stores)."""
+
     def close(self) -> None:
         """Release the collection (and its lock)."""

@@ -56,6 +56,10 @@ class EdgeStore(Store):
             raise KBError(f"cannot open the embedded store at {self._shard_path}: {e}. If it is damaged, "
                           f"move it away and ingest again") from e
 
+    def announce(self, url: str) -> None:
+        """Tell other processes where the app that owns this store answers."""
+        self._lock.announce(url)
+
     @property
     def _shard_path(self) -> Path:
         return self.folder / "shard"

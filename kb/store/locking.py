@@ -27,23 +27,37 @@ class OwnerLock:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.close()
-            raise StoreLockedError(self._locked_message()) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(json.dumps({"pid": os.getpid(), "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])[:200],
-                             "since": time.strftime("%Y-%m-%d %H:%M:%S")}))
-        fh.flush()
+            owner = self.owner()
+            raise StoreLockedError(self._locked_message(owner), owner) from None
         self._fh = fh
+        self._info = {"pid": os.getpid(), "command": " ".join([Path(sys.argv[0]).name] + sys.argv[1:])[:200],
+                      "since": time.strftime("%Y-%m-%d %H:%M:%S")}
+        self._write()
 
-    def _locked_message(self) -> str:
+    def _write(self) -> None:
+        self._fh.seek(0)
+        self._fh.truncate()
+        self._fh.write(json.dumps(self._info))
+        self._fh.flush()
+
+    def announce(self, url: str) -> None:
+        """Record the URL of the app that holds the store, so other commands can go through it."""
+        if self._fh is not None:
+            self._info["url"] = url
+            self._write()
+
+    def owner(self) -> dict:
         try:
-            owner = json.loads((self.folder / "owner.lock").read_text() or "{}")
+            return json.loads((self.folder / "owner.lock").read_text() or "{}")
         except (OSError, ValueError):
-            owner = {}
+            return {}
+
+    def _locked_message(self, owner: dict) -> str:
         who = (f"process {owner.get('pid')} (`{owner.get('command')}`, since {owner.get('since')})"
                if owner else "another process")
+        app = f" at {owner['url']}" if owner.get("url") else ""
         return (f"the knowledge base at {self.folder} is in use by {who}. Stop that process, or add files through "
-                "the running app (its watched inbox or upload), or set KB_QDRANT_URL to share a Qdrant server")
+                f"the running app{app} (its watched inbox or upload), or set KB_QDRANT_URL to share a Qdrant server")
 
     def release(self) -> None:
         if self._fh is not None:
