@@ -82,8 +82,21 @@ class Inbox:
                 log.exception("inbox batch failed")
 
     def scan(self) -> None:
-        """Reconcile: ingest what is new or changed, remove what is gone."""
-        report = self.library.add([self.folder], "inbox")
+        """Reconcile: ingest what is new or changed, remove what is gone. Files modified within the settle time
+        may still be being written: they join the watched queue instead."""
+        from ingest.pipeline import iter_files
+
+        now, ready = time.time(), []
+        for p, error in iter_files([self.folder]):
+            try:
+                fresh = error is None and now - p.stat().st_mtime < self.settle
+            except OSError:
+                fresh = False
+            if fresh:
+                self.touched(str(p))
+            else:
+                ready.append(p)
+        report = self.library.add(ready, "inbox")
         report.files += self.library.prune([self.folder]).files
         self.last_report = report
         self.batches += 1

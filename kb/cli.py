@@ -16,7 +16,7 @@ import click
 
 from kb.errors import KBError
 from kb.settings import Settings
-from kb.types import DOC_TYPES, Hit, SearchFilters
+from kb.types import DOC_TYPES, DocInfo, Hit, SearchFilters
 
 EPILOG_INGEST = """\b
 Examples:
@@ -53,6 +53,15 @@ def _via_app(url: str):
 
     click.echo(f"(the store is held by the running app at {url}; going through it)", err=True)
     return RemoteApp(url, _settings())
+
+
+def _answer_from_json(d: dict):
+    from kb.types import Answer, Citation
+
+    return Answer(d["question"], d["answer"], d["abstained"],
+                  [Citation(**{k: c.get(k) for k in Citation.__slots__}) for c in d["citations"]],
+                  [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in d.get("leads") or []],
+                  d.get("retrieval_query", ""), d.get("signals") or {}, d.get("notice"))
 
 
 def _fail(e: KBError) -> None:
@@ -222,8 +231,16 @@ def _heading(payload: dict) -> str:
 def docs(as_json: bool) -> None:
     """List stored documents."""
     try:
-        with _open_kb(_settings()) as kb:
-            rows = kb.docs()
+        try:
+            kb = _open_kb(_settings())
+        except KBError as e:
+            url = _app_owner(e)
+            if not url:
+                raise
+            rows = [DocInfo(**d) for d in _via_app(url).docs()]
+        else:
+            with kb:
+                rows = kb.docs()
     except KBError as e:
         _fail(e)
     if as_json:
@@ -296,8 +313,16 @@ def ask(question: str, languages, history, as_json: bool) -> None:
     """Answer a question from cited passages (extractive, offline), or say it is not in the knowledge base."""
     filters = SearchFilters(languages=languages) if languages else None
     try:
-        with _open_kb(_settings()) as kb:
-            answer = kb.ask(question, list(history), filters)
+        try:
+            kb = _open_kb(_settings())
+        except KBError as e:
+            url = _app_owner(e)
+            if not url:
+                raise
+            answer = _answer_from_json(_via_app(url).ask(question, list(history), languages))
+        else:
+            with kb:
+                answer = kb.ask(question, list(history), filters)
     except KBError as e:
         _fail(e)
     if as_json:

@@ -41,8 +41,8 @@ class RemoteApp:
                                           for key, v in filters.items() if v}}
         return self._request("/api/search?" + urllib.parse.urlencode(params))
 
-    def ask(self, question: str, history: list[str]) -> dict:
-        return self._request("/api/ask", {"question": question, "history": history})
+    def ask(self, question: str, history: list[str], languages: list[str] | None = None) -> dict:
+        return self._request("/api/ask", {"question": question, "history": history, "languages": languages})
 
     def docs(self) -> list[dict]:
         return self._request("/api/docs")

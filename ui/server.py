@@ -83,7 +83,11 @@ def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
 
     @app.post("/api/ask")
     def api_ask(body: dict):
-        return kb.ask(str(body.get("question", "")), list(body.get("history") or [])).to_json()
+        from kb.types import SearchFilters
+
+        langs = body.get("languages") or None
+        return kb.ask(str(body.get("question", "")), list(body.get("history") or []),
+                      SearchFilters(languages=langs) if langs else None).to_json()
 
     @app.get("/api/docs")
     def api_docs():

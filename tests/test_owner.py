@@ -1,0 +1,85 @@
+"""One owner of the embedded store: while `kb serve` holds it, `kb search`, `kb ask`, `kb docs` and `kb ingest`
+go through the running app's API (one process writes); a holder without an app is named in the error."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import write
+from kb.knowledge_base import KnowledgeBase
+
+KB = [sys.executable, "-m", "kb.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def env(kb_home, tmp_path):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    e.update(KB_HOME=str(kb_home), KB_EMBED_MODEL="hash", KB_SOURCE_ROOT=str(tmp_path), KB_CORPUS_DIR="corpus",
+             GRADIO_ANALYTICS_ENABLED="False", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    return e
+
+
+@pytest.fixture
+def app(env, tmp_path):
+    write(tmp_path / "corpus" / "bus.md", "---\nlanguage: lt\n---\nAutobusų linija Klaipėda–Liepoja kursuotų kasdien.\n")
+    port = _free_port()
+    proc = subprocess.Popen(KB + ["serve", "--port", str(port)], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        end = time.monotonic() + 90
+        while time.monotonic() < end:
+            try:
+                h = requests.get(url + "/healthz", timeout=2).json()
+                if h["chunks"] and not h["ingesting"]:
+                    break
+            except requests.RequestException:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.3)
+        else:
+            pytest.fail("kb serve did not come up")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _kb(env, cwd, *args):
+    return subprocess.run(KB + list(args), env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_goes_through_the_running_app(app, env, tmp_path):
+    r = _kb(env, tmp_path, "search", "autobusų linija", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "going through it" in r.stderr and json.loads(r.stdout)["hits"][0]["source"] == "corpus/bus.md"
+    new = write(tmp_path / "drop" / "kelte.md", "---\nlanguage: lt\n---\nMarių keltas plauktų iš Nidos.\n")
+    r = _kb(env, tmp_path, "ingest", str(new))
+    assert r.returncode == 0 and "added" in r.stdout, r.stderr
+    r = _kb(env, tmp_path, "docs", "--json")
+    assert sorted(d["source"] for d in json.loads(r.stdout)) == ["corpus/bus.md", "drop/kelte.md"]
+    r = _kb(env, tmp_path, "ask", "Iš kur plauktų Marių keltas?", "--json")
+    assert r.returncode == 0 and "answer" in json.loads(r.stdout)
+    log = requests.get(app + "/api/docs", timeout=10).json()
+    assert len(log) == 2
+
+
+def test_a_holder_without_an_app_is_named(env, settings, tmp_path):
+    with KnowledgeBase.open(settings) as kb:
+        kb.prepare_for_writes()
+        r = _kb(env, tmp_path, "search", "autobusas")
+    assert r.returncode != 0
+    assert f"in use by process {os.getpid()}" in r.stderr and "KB_QDRANT_URL" in r.stderr
