@@ -336,7 +336,7 @@ def ask(question: str, languages, history, as_json: bool) -> None:
         where = f", p. {c.page_label or c.page}" if c.page else ""
         click.echo(f"[{c.n}] {c.title} ({c.source}{where}; {c.language}{', ' + c.date if c.date else ''})")
         click.echo(textwrap.indent(textwrap.fill("“" + " ".join(c.quote.split()) + "”", 96), "    "))
-    for i, h in enumerate(answer.leads, 1):
+    for h in answer.leads:
         p = h.payload
         where = f", p. {p.get('page_label') or p.get('page')}" if p.get("page") else ""
         click.echo(f"- {p.get('title')} ({p.get('source')}{where}; {p.get('language')})")

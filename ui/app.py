@@ -19,7 +19,7 @@ from kb.export import hits_to_csv, hits_to_json
 from kb.errors import KBError
 from kb.knowledge_base import KnowledgeBase
 from kb.types import DOC_TYPES, SearchFilters
-from ui.i18n import LANGUAGES, t
+from ui.i18n import LANGUAGES, status, t
 from ui.render import chat_html, hits_html
 
 LIBRARY_KEYS = ["col_title", "col_type", "col_language", "col_date", "col_pages", "col_chunks", "col_status",
@@ -71,19 +71,19 @@ def library_table(kb: KnowledgeBase, lang: str) -> dict:
 
 def log_table(kb: KnowledgeBase, lang: str) -> dict:
     rows = [[e.get("time", "").replace("T", " ")[:19], e.get("origin", ""), e.get("source") or e.get("path", ""),
-             e.get("status", "") + (f": {e['error']}" if e.get("error") else ""), e.get("chunks", 0),
+             status(lang, e.get("status", "")) + (f": {e['error']}" if e.get("error") else ""), e.get("chunks", 0),
              "; ".join(e.get("warnings") or [])] for e in ingest_log.recent(kb.settings.home, 200)]
     return {"headers": [t(lang, k) for k in LOG_KEYS], "data": rows}
 
 
 def report_text(report, lang: str) -> str:
     c = report.counts()
-    lines = [t(lang, "upload_done", added=c.get("added", 0), updated=c.get("updated", 0),
+    lines = [t(lang, "upload_done", added=c.get("added", 0), updated=c.get("updated", 0) + c.get("moved", 0),
                unchanged=c.get("unchanged", 0), failed=c.get("failed", 0))]
     for f in report.files:
         name = f.source or Path(f.path).name
         detail = f.error if f.status == "failed" else f"{f.chunks} · {f.language or ''}"
-        lines.append(f"- {name}: {f.status} ({detail})" + (f" — {'; '.join(f.warnings)}" if f.warnings else ""))
+        lines.append(f"- {name}: {status(lang, f.status)} ({detail})" + (f" — {'; '.join(f.warnings)}" if f.warnings else ""))
     return "\n".join(lines)
 
 

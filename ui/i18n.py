@@ -34,7 +34,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_pages": "Pages", "col_chunks": "Passages", "col_status": "Status", "col_warnings": "Warnings",
         "col_source": "Source", "col_time": "Time", "col_origin": "How", "col_file": "File",
         "col_result": "Result",
-        "status_indexed": "indexed", "status_failed": "failed",
+        "status_indexed": "indexed", "status_failed": "failed", "status_added": "added",
+        "status_updated": "updated", "status_moved": "moved", "status_unchanged": "unchanged",
+        "status_deleted": "deleted",
         "upload": "Add documents (PDF, DOCX, DOC, HTML, Markdown, text)", "add": "Add to the library",
         "upload_none": "Choose one or more files first.",
         "upload_done": "{added} added, {updated} updated, {unchanged} unchanged, {failed} failed.",
@@ -85,7 +87,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_pages": "Puslapiai", "col_chunks": "Ištraukos", "col_status": "Būsena", "col_warnings": "Įspėjimai",
         "col_source": "Šaltinis", "col_time": "Laikas", "col_origin": "Kaip", "col_file": "Failas",
         "col_result": "Rezultatas",
-        "status_indexed": "įtrauktas", "status_failed": "nepavyko",
+        "status_indexed": "įtrauktas", "status_failed": "nepavyko", "status_added": "pridėtas",
+        "status_updated": "atnaujintas", "status_moved": "perkeltas", "status_unchanged": "nepakeistas",
+        "status_deleted": "pašalintas",
         "upload": "Pridėti dokumentų (PDF, DOCX, DOC, HTML, Markdown, tekstas)", "add": "Įtraukti į biblioteką",
         "upload_none": "Pirmiausia pasirinkite vieną ar kelis failus.",
         "upload_done": "Pridėta: {added}, atnaujinta: {updated}, nepakeista: {unchanged}, nepavyko: {failed}.",
@@ -138,7 +142,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_pages": "Lappuses", "col_chunks": "Fragmenti", "col_status": "Statuss", "col_warnings": "Brīdinājumi",
         "col_source": "Avots", "col_time": "Laiks", "col_origin": "Kā", "col_file": "Fails",
         "col_result": "Rezultāts",
-        "status_indexed": "iekļauts", "status_failed": "neizdevās",
+        "status_indexed": "iekļauts", "status_failed": "neizdevās", "status_added": "pievienots",
+        "status_updated": "atjaunināts", "status_moved": "pārvietots", "status_unchanged": "nemainīts",
+        "status_deleted": "dzēsts",
         "upload": "Pievienot dokumentus (PDF, DOCX, DOC, HTML, Markdown, teksts)", "add": "Pievienot bibliotēkai",
         "upload_none": "Vispirms izvēlieties vienu vai vairākus failus.",
         "upload_done": "Pievienoti: {added}, atjaunināti: {updated}, nemainīti: {unchanged}, neizdevās: {failed}.",
@@ -163,6 +169,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_allowed": "Nav atļauts: bibliotēka ir tikai lasāma.",
     },
 }
+
+
+def status(lang: str, value: str) -> str:
+    """An ingestion status (added, updated, moved, unchanged, failed, deleted) in the interface language."""
+    key = f"status_{value}"
+    return t(lang, key) if key in TEXTS["en"] else value
 
 
 def t(lang: str, key: str, **values) -> str:
