@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from kb.errors import KBError
+from kb.errors import ConfigError, KBError
 from kb.settings import Settings
 from kb.types import DOC_TYPES, DocInfo, Hit, SearchFilters
 
@@ -361,6 +361,16 @@ def serve(host: str | None, port: int | None, watch_dir: Path | None) -> None:
     from ui.server import create_app, serve_forever
 
     settings = _settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    try:
+        import socket
+
+        with socket.socket(socket.AF_INET6 if ":" in bind_host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((bind_host, bind_port))
+    except OSError as e:
+        _fail(ConfigError(f"cannot listen on {bind_host}:{bind_port} ({e.strerror or e}); is the app already "
+                          "running? Choose another port with --port or KB_PORT"))
     try:
         kb = _open_kb(settings)
         library = Library(kb)
@@ -390,7 +400,6 @@ def serve(host: str | None, port: int | None, watch_dir: Path | None) -> None:
             inbox = Inbox(library, library.resolve(watch), settings.watch_settle_seconds)
             inbox.start()
             click.echo(f"watching the inbox {inbox.folder}", err=True)
-        bind_host, bind_port = host or settings.host, port or settings.port
         app = create_app(kb, build_app(kb, library, inbox), settings.source_root, library)
         local = "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
         kb.store.announce(f"http://{local}:{bind_port}")

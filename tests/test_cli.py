@@ -131,3 +131,15 @@ def test_every_command_has_help_with_examples():
         r = run(cmd, "--help")
         assert r.exit_code == 0 and "Usage:" in r.output
     assert "kb search" in run("search", "--help").output
+
+
+def test_serve_refuses_a_port_in_use(kb_home, monkeypatch):
+    import socket
+
+    monkeypatch.setenv("KB_EMBED_MODEL", "hash")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert r.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in r.output and "--port" in r.output
