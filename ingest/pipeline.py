@@ -157,15 +157,19 @@ class Ingestor:
                 if p.report.moved_from:
                     self.kb.delete_source(p.report.moved_from)
 
-    def _moved_from(self, sha: str) -> str | None:
-        """The stored source of the same content whose file is gone (the file was renamed or moved)."""
+    def _same_content(self, sha: str) -> tuple[str | None, str | None]:
+        """(a stored source of the same content whose file is gone — the file was renamed or moved —,
+        a stored source of the same content whose file is still there — a duplicate copy)."""
+        moved = present = None
         for r in self.kb.store.scroll(Where((Match("content_sha256", (sha,)), Match("chunk_index", (0,)))),
                                       fields=["source"]):
             src = r.payload.get("source", "")
             p = Path(src) if Path(src).is_absolute() else self.settings.source_root / src
             if src and not p.exists():
-                return src
-        return None
+                moved = moved or src
+            elif src:
+                present = present or src
+        return moved, present
 
     def _prepare(self, path: Path, force: bool = False) -> _Pending:
         report = FileReport(str(path), "failed")
@@ -206,7 +210,9 @@ class Ingestor:
             report.status = "unchanged"
             return []
         if stored is None:
-            report.moved_from = self._moved_from(sha)
+            report.moved_from, same = self._same_content(sha)
+            if same and not report.moved_from:
+                report.warnings.append(f"the same content is already in the library as {same}")
         doc = parser(data, str(path))
         report.warnings.extend(doc.warnings)
         if not doc.text.strip():

@@ -68,3 +68,14 @@ def test_prune_removes_documents_whose_files_were_deleted(kb_home, tmp_path, mon
     assert [(f["source"], f["status"]) for f in data["files"] if f["status"] == "deleted"] == [("inbox/b.md", "deleted")]
     r = runner.invoke(main, ["docs", "--json"])
     assert sorted(d["source"] for d in json.loads(r.stdout)) == ["inbox/a.md", "other/c.md"]  # outside: untouched
+
+
+def test_a_copy_of_a_stored_document_is_flagged(kb, tmp_path):
+    f = write(tmp_path / "notes" / "a.md", _doc(PARAGRAPHS[:2]))
+    lib = Library(kb)
+    lib.add([f], "test")
+    copy = write(tmp_path / "inbox" / "a copy.md", f.read_text(encoding="utf-8"))
+    report = lib.add([copy], "test")
+    assert report.files[0].status == "added" and report.embedded == 0
+    assert report.files[0].warnings == ["the same content is already in the library as notes/a.md"]
+    assert next(d for d in kb.docs() if d.source == "inbox/a copy.md").warnings == report.files[0].warnings

@@ -264,7 +264,8 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
         with tr(gr.Tab(t(L0, "tab_library"), id="library"), lambda lg: gr.update(label=t(lg, "tab_library"))):
             tr(gr.Markdown(t(L0, "read_only"), visible=s.read_only), value("read_only"))
             docs_table = gr.Dataframe(value=library_table(kb, L0), label=t(L0, "documents"), interactive=False,
-                                      wrap=True, elem_id="kb-docs")
+                                      wrap=True, elem_id="kb-docs", max_height=480,
+                                      column_widths=["26%", "9%", "7%", "9%", "7%", "7%", "8%", "10%", "17%"])
             refresh_btn = tr(gr.Button(t(L0, "refresh"), size="sm"), value("refresh"))
             with gr.Group(visible=not s.read_only):
                 files = tr(gr.File(label=t(L0, "upload"), file_count="multiple", type="filepath",
@@ -282,7 +283,8 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
                     reindex_all_btn = tr(gr.Button(t(L0, "reindex_all"), size="sm"), value("reindex_all"))
                 manage_result = gr.Markdown("")
             log_view = gr.Dataframe(value=log_table(kb, L0), label=t(L0, "log"), interactive=False, wrap=True,
-                                    max_height=320, elem_id="kb-log")
+                                    max_height=320, elem_id="kb-log",
+                                    column_widths=["14%", "9%", "37%", "22%", "7%", "11%"])
 
             def refreshed(lg):
                 return (library_table(kb, lg), log_table(kb, lg),
