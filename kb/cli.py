@@ -55,6 +55,19 @@ def _via_app(url: str):
     return RemoteApp(url, _settings())
 
 
+def _here_or_via_app(settings: Settings, local, remote):
+    """`local(kb)` on the store, or — when a running app holds the embedded store — `remote(app)` through it."""
+    try:
+        kb = _open_kb(settings)
+    except KBError as e:
+        url = _app_owner(e)
+        if not url:
+            raise
+        return remote(_via_app(url))
+    with kb:
+        return local(kb)
+
+
 def _answer_from_json(d: dict):
     from kb.types import Answer, Citation
 
@@ -110,38 +123,32 @@ def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool, prune: bool) -> 
     ingested, 1 when some failed (the rest are ingested)."""
     from ingest.library import Library
 
-    settings = _settings()
+    def local(kb) -> dict:
+        library = Library(kb)
+        bar = None
+        if not quiet and not as_json and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=0, unit="file", file=sys.stderr)
+
+        def progress(done: int, total: int, path: str) -> None:
+            if bar is not None:
+                a = library.activity.snapshot()
+                bar.total = total
+                bar.set_postfix_str(f"{a['current'][:24]} · {library.ingestor.chunks_prepared} chunks, "
+                                    f"{a['chunks_per_s']:.1f}/s")
+                bar.update(1)
+
+        report = library.add(list(paths), "cli", progress=progress)
+        if prune:
+            report.files += library.prune([p for p in paths if p.is_dir()]).files
+        if bar is not None:
+            bar.close()
+        return report.to_json()
+
     try:
-        try:
-            kb = _open_kb(settings)
-        except KBError as e:
-            url = _app_owner(e)
-            if not url:
-                raise
-            data = _via_app(url).ingest([str(p.resolve()) for p in paths], prune=prune)
-        else:
-            with kb:
-                library = Library(kb)
-                bar = None
-                if not quiet and not as_json and sys.stderr.isatty():
-                    from tqdm import tqdm
-
-                    bar = tqdm(total=0, unit="file", file=sys.stderr)
-
-                def progress(done: int, total: int, path: str) -> None:
-                    if bar is not None:
-                        a = library.activity.snapshot()
-                        bar.total = total
-                        bar.set_postfix_str(f"{a['current'][:24]} · {library.ingestor.chunks_prepared} chunks, "
-                                            f"{a['chunks_per_s']:.1f}/s")
-                        bar.update(1)
-
-                report = library.add(list(paths), "cli", progress=progress)
-                if prune:
-                    report.files += library.prune([p for p in paths if p.is_dir()]).files
-                if bar is not None:
-                    bar.close()
-                data = report.to_json()
+        data = _here_or_via_app(_settings(), local,
+                                lambda app: app.ingest([str(p.resolve()) for p in paths], prune=prune))
     except KBError as e:
         _fail(e)
     if as_json:
@@ -187,19 +194,11 @@ def search(query: str, top_k: int | None, languages, doc_types, since, until, so
     filters = SearchFilters(languages=languages, doc_types=doc_types, since=since, until=until,
                             source_glob=source_glob)
     try:
-        try:
-            kb = _open_kb(_settings())
-        except KBError as e:
-            url = _app_owner(e)
-            if not url:
-                raise
-            found = _via_app(url).search(query, top_k or _settings().top_k, {
-                "languages": languages, "doc_types": doc_types, "since": since, "until": until,
-                "source": source_glob})
-            hits = [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in found["hits"]]
-        else:
-            with kb:
-                hits = kb.search(query, top_k, filters, SearchOptions(mode=mode))
+        hits = _here_or_via_app(
+            _settings(), lambda kb: kb.search(query, top_k, filters, SearchOptions(mode=mode)),
+            lambda app: [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in app.search(
+                query, top_k or _settings().top_k, {"languages": languages, "doc_types": doc_types, "since": since,
+                                                    "until": until, "source": source_glob})["hits"]])
     except KBError as e:
         _fail(e)
     if as_json:
@@ -231,16 +230,8 @@ def _heading(payload: dict) -> str:
 def docs(as_json: bool) -> None:
     """List stored documents."""
     try:
-        try:
-            kb = _open_kb(_settings())
-        except KBError as e:
-            url = _app_owner(e)
-            if not url:
-                raise
-            rows = [DocInfo(**d) for d in _via_app(url).docs()]
-        else:
-            with kb:
-                rows = kb.docs()
+        rows = _here_or_via_app(_settings(), lambda kb: kb.docs(),
+                                lambda app: [DocInfo(**d) for d in app.docs()])
     except KBError as e:
         _fail(e)
     if as_json:
@@ -313,16 +304,9 @@ def ask(question: str, languages, history, as_json: bool) -> None:
     """Answer a question from cited passages (extractive, offline), or say it is not in the knowledge base."""
     filters = SearchFilters(languages=languages) if languages else None
     try:
-        try:
-            kb = _open_kb(_settings())
-        except KBError as e:
-            url = _app_owner(e)
-            if not url:
-                raise
-            answer = _answer_from_json(_via_app(url).ask(question, list(history), languages))
-        else:
-            with kb:
-                answer = kb.ask(question, list(history), filters)
+        answer = _here_or_via_app(
+            _settings(), lambda kb: kb.ask(question, list(history), filters),
+            lambda app: _answer_from_json(app.ask(question, list(history), languages)))
     except KBError as e:
         _fail(e)
     if as_json:
