@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.errors import ConfigError
 from kb.types import Hit
 
 
@@ -26,9 +27,14 @@ def load_questions(path: Path) -> list[Question]:
     out = []
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
-            d = json.loads(line)
-            out.append(Question(str(d["id"]), d["question"], d["language"], bool(d.get("answerable", True)),
-                                list(d.get("relevant", [])), dict(d.get("filters") or {})))
+            try:
+                d = json.loads(line)
+                out.append(Question(str(d["id"]), d["question"], d["language"], bool(d.get("answerable", True)),
+                                    list(d.get("relevant", [])), dict(d.get("filters") or {})))
+            except (ValueError, KeyError, TypeError) as e:
+                cause = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+                raise ConfigError(f"{path}, line {i}: not an evaluation file ({cause}); each line must be a JSON "
+                                  "object with id, question and language") from None
     return out
 
 

@@ -82,3 +82,15 @@ def test_eval_reads_flores(kb_home, monkeypatch):
     assert set(m["by_language"]) == {"en", "lt", "lv"}
     assert len(m["by_language_pair"]) == 9
     assert m["by_language_pair"]["lt->lt"]["recall@10"] > 0.5  # lexical search finds same-language passages
+
+
+def test_a_broken_question_file_names_the_line(tmp_path):
+    import pytest
+
+    from kb.errors import ConfigError
+    from kb.evaluation import load_questions
+
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"id": "a", "question": "Kas?", "language": "lt"}\n{"id": "b", "language": "lv"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"q.jsonl, line 2: not an evaluation file \(missing field 'question'\)"):
+        load_questions(f)
