@@ -195,3 +195,22 @@ def test_upload_names_are_sanitised():
     assert safe_name("Klaipėdos ataskaita (2022).pdf") == "Klaipėdos ataskaita (2022).pdf"
     assert safe_name("  ") == "upload" and not safe_name(".bashrc").startswith(".")
     assert len(safe_name("x" * 500 + ".md")) <= 120 and safe_name("x" * 500 + ".md").endswith(".md")
+
+
+def test_ingest_by_path_is_accepted_from_this_machine_only(settings, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from ui.app import build_app
+    from ui.server import create_app
+
+    kb, library = _kb_with_docs(settings, tmp_path)
+    with kb:
+        new = write(tmp_path / "more" / "x.md", "Naujas dokumentas apie keltus.\n")
+        app = create_app(kb, build_app(kb, library), tmp_path, library)
+        remote = TestClient(app, client=("203.0.113.7", 5000))
+        r = remote.post("/api/ingest", json={"paths": [str(new)]})
+        assert r.status_code == 403 and "only accepted from this machine" in r.text
+        local = TestClient(app, client=("127.0.0.1", 5000))
+        assert local.post("/api/ingest", json={"paths": ["relative.md"]}).status_code == 400
+        r = local.post("/api/ingest", json={"paths": [str(new)]})
+        assert r.status_code == 200 and r.json()["summary"]["added"] == 1

@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+from fastapi import Request  # at module level: FastAPI resolves the (string) annotations of routes here
+
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 from kb.store.plan import Match, Where
@@ -42,7 +44,7 @@ def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
     """FastAPI app: /source/{doc_id}, /healthz (chunks stored, ingestion under way), and the Gradio Blocks
     at /."""
     import gradio as gr
-    from fastapi import FastAPI, HTTPException, Request
+    from fastapi import FastAPI, HTTPException
     from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
     settings = kb.settings
@@ -94,7 +96,11 @@ def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
         return [d.to_json() for d in kb.docs()]
 
     @app.post("/api/ingest")
-    def api_ingest(body: dict):
+    def api_ingest(body: dict, request: Request):
+        # paths name files on this machine: only the local CLI may send them (a remote client could otherwise
+        # make the app index any file it can read)
+        if request.client is None or request.client.host not in ("127.0.0.1", "::1", "localhost"):
+            raise HTTPException(403, "ingestion by path is only accepted from this machine; upload files instead")
         if library is None or settings.read_only:
             raise HTTPException(403, "this app does not accept documents (read-only)")
         paths = [Path(p) for p in body.get("paths") or []]
