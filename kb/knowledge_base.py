@@ -61,7 +61,8 @@ class KnowledgeBase:
             from kb.embed.cache import EmbeddingCache
 
             self._cache = EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite",
-                                         self.embedder.fingerprint, self.embedder.dim)
+                                         self.embedder.fingerprint, self.embedder.dim,
+                                         self.settings.embed_cache_max_entries)
         return self._cache
 
     def embed_passages(self, texts: list[str]):

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
     embed_cache: bool = Field(True, description="Keep passage vectors by model and text under the data home, so "
                                                 "unchanged paragraphs and renamed files are not embedded again.")
+    embed_cache_max_entries: int = Field(500_000, ge=1000, description="Largest number of cached passage vectors "
+                                                                       "(about 1.6 KB each); the oldest go first.")
     embed_device: str = Field("cpu", description="Torch device for the embedding model (cpu, cuda).")
     query_prompt: str = Field("query: ", description="Prefix for questions (e5 convention).")
     passage_prompt: str = Field("passage: ", description="Prefix for stored passages (e5 convention).")

@@ -79,3 +79,21 @@ def test_a_copy_of_a_stored_document_is_flagged(kb, tmp_path):
     assert report.files[0].status == "added" and report.embedded == 0
     assert report.files[0].warnings == ["the same content is already in the library as notes/a.md"]
     assert next(d for d in kb.docs() if d.source == "inbox/a copy.md").warnings == report.files[0].warnings
+
+
+def test_the_embedding_cache_keeps_the_newest_entries_within_its_cap(tmp_path):
+    import numpy as np
+
+    from kb.embed.cache import EmbeddingCache
+
+    cache = EmbeddingCache(tmp_path / "c.sqlite", "model-a", 4, max_entries=5)
+    for i in range(8):
+        cache.put_many([f"t{i}"], [np.full(4, i, dtype=np.float32)])
+    assert len(cache) == 5
+    got = cache.get_many(["t0", "t2", "t3", "t7"])
+    assert got[0] is None and got[1] is None and float(got[2][0]) == 3.0 and float(got[3][0]) == 7.0
+    other = EmbeddingCache(tmp_path / "c.sqlite", "model-b", 4)
+    assert other.get_many(["t7"]) == [None]  # another model never sees these vectors
+    (tmp_path / "bad.sqlite").write_bytes(b"this is not a database" * 100)
+    fresh = EmbeddingCache(tmp_path / "bad.sqlite", "model-a", 4)  # a damaged cache is set aside, not trusted
+    assert len(fresh) == 0 and (tmp_path / "bad.damaged").exists()

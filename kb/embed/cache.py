@@ -1,7 +1,7 @@
 """Passage vectors by (model fingerprint, exact text), in SQLite under the data home: a file whose paragraphs
 mostly did not change, or a renamed/moved file, is re-stored without running the model again. Entries are
 written in one transaction per batch (a crash loses at most that batch); a damaged cache is moved aside and
-rebuilt, never trusted."""
+rebuilt, never trusted. Past `max_entries` the entries written longest ago are dropped (~1.6 KB each)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddingCache:
-    def __init__(self, path: Path, fingerprint: str, dim: int):
+    def __init__(self, path: Path, fingerprint: str, dim: int, max_entries: int = 500_000):
         self.path = path
         self.dim = dim
+        self.max_entries = max_entries
         self._prefix = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +59,14 @@ class EmbeddingCache:
         rows = [(self._key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in zip(texts, vectors)]
         with self._lock, self._db:
             self._db.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", rows)
+            over = self._db.execute("SELECT count(*) FROM vectors").fetchone()[0] - self.max_entries
+            if over > 0:  # drop the entries written longest ago (a re-written entry counts as new)
+                self._db.execute("DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors ORDER BY rowid "
+                                 "LIMIT ?)", (over,))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM vectors").fetchone()[0]
 
     def close(self) -> None:
         with self._lock:
