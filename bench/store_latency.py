@@ -5,7 +5,7 @@ chunks (language, type, date, source, text). Measures upsert time, then p50/p95 
 sparse, hybrid (the production plan: per-language dense pools + sparse, blended) and hybrid with filters,
 and the process's peak memory (ru_maxrss). Each size runs in its own process for a clean memory figure.
 
-usage: python bench/store_latency.py [--sizes 10000,100000] [--queries 300] [--backend edge|local]
+usage: python bench/store_latency.py [--sizes 10000,100000] [--queries 300] [--backend edge|local] [--no-optimize]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def pct(xs, p):
     return round(float(np.percentile(xs, p)), 3)
 
 
-def run_size(n: int, queries: int, backend: str) -> dict:
+def run_size(n: int, queries: int, backend: str, optimize: bool = True) -> dict:
     from kb.store.edge import EdgeStore
     from kb.store.server import ServerStore
 
@@ -66,7 +66,8 @@ def run_size(n: int, queries: int, backend: str) -> dict:
         store.upsert(make_points(min(5000, n - start), rng, start))
     upsert_s = time.perf_counter() - t
     t = time.perf_counter()
-    store.optimize()
+    if optimize:
+        store.optimize()
     optimize_s = time.perf_counter() - t
     qs = make_points(queries, np.random.default_rng(99), 10**7)
     plans = {
@@ -82,7 +83,7 @@ def run_size(n: int, queries: int, backend: str) -> dict:
             where=Where((Match("language", ("lt", "lv")), Match("doc_type", ("seminar_notes", "guide")),
                          DateRange("date", date(2022, 1, 1), date(2022, 12, 31))))),
     }
-    out = {"chunks": n, "backend": backend, "upsert_s": round(upsert_s, 1), "optimize_s": round(optimize_s, 1)}
+    out = {"chunks": n, "backend": backend, "optimized": optimize, "upsert_s": round(upsert_s, 1), "optimize_s": round(optimize_s, 1)}
     for name, plan in plans.items():
         for q in qs[:10]:
             store.query(plan(q))  # warm up
@@ -102,14 +103,15 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--backend", choices=["edge", "local"], default="edge")
+    ap.add_argument("--no-optimize", action="store_true", help="query the store as ingestion leaves it")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one:
-        print(json.dumps(run_size(a.one, a.queries, a.backend)))
+        print(json.dumps(run_size(a.one, a.queries, a.backend, not a.no_optimize)))
         return
     for n in map(int, a.sizes.split(",")):
         r = subprocess.run([sys.executable, __file__, "--one", str(n), "--queries", str(a.queries),
-                            "--backend", a.backend], capture_output=True, text=True, check=True)
+                            "--backend", a.backend] + (["--no-optimize"] if a.no_optimize else []), capture_output=True, text=True, check=True)
         print(r.stdout.strip(), flush=True)
 
 
