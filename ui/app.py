@@ -151,13 +151,12 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
         lang = gr.State(L0)
         with gr.Row():
             with gr.Column(scale=4):
-                title = tr(gr.Markdown(f"## {t(L0, 'title')}"), lambda lg: gr.update(value=f"## {t(lg, 'title')}"))
+                tr(gr.Markdown(f"## {t(L0, 'title')}"), lambda lg: gr.update(value=f"## {t(lg, 'title')}"))
                 tr(gr.Markdown(t(L0, "subtitle")), value("subtitle"))
             with gr.Column(scale=1, min_width=220):
                 ui_lang = tr(gr.Radio([(n, c) for c, n in LANGUAGES.items()], value=L0, label=t(L0, "ui_language"),
                                       elem_id="ui-language"), label("ui_language"))
         status = gr.Markdown(status_line(library, L0, inbox), elem_id="kb-status")
-        del title
 
         # -- Ask ------------------------------------------------------------------------------------------------
         with tr(gr.Tab(t(L0, "tab_ask"), id="ask"), lambda lg: gr.update(label=t(lg, "tab_ask"))):
@@ -335,21 +334,13 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
 
         # -- interface language, status ----------------------------------------------------------------------------
         def on_language(lg: str, history: list, st: SearchState):
-            updates = [make(lg) for _, make in translated]
-            return [lg, *updates, chat_html(lg, history), page_html(st, lg) if st.query else "",
-                    library_table(kb, lg), log_table(kb, lg), gr.update(label=t(lg, "documents")),
-                    gr.update(label=t(lg, "log")), about_html(kb, lg), status_line(library, lg, inbox)]
+            return [lg, *[make(lg) for _, make in translated], chat_html(lg, history),
+                    page_html(st, lg) if st.query else "",
+                    gr.update(value=library_table(kb, lg), label=t(lg, "documents")),
+                    gr.update(value=log_table(kb, lg), label=t(lg, "log")), about_html(kb, lg),
+                    status_line(library, lg, inbox)]
 
-        # the tables appear twice (value, then label) - merge those updates
-        def on_language_merged(lg, history, st):
-            out = on_language(lg, history, st)
-            n = len(translated)
-            head, tail = out[: 1 + n], out[1 + n:]
-            chat_v, results_v, docs_v, log_v, docs_label, log_label, about_v, status_v = tail
-            return head + [chat_v, results_v, gr.update(value=docs_v, label=docs_label["label"]),
-                           gr.update(value=log_v, label=log_label["label"]), about_v, status_v]
-
-        ui_lang.change(on_language_merged, [ui_lang, turns, sstate],
+        ui_lang.change(on_language, [ui_lang, turns, sstate],
                        [lang, *[c for c, _ in translated], chat, results, docs_table, log_view, about, status],
                        api_visibility="private")
         gr.Timer(2.0).tick(lambda lg: status_line(library, lg, inbox), [lang], [status], api_visibility="private",
