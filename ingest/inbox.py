@@ -156,10 +156,6 @@ class _Handler:
                 self.inbox.touched(event.src_path)
         elif kind == "deleted":
             self.inbox.removed(event.src_path)
-        elif kind == "moved":
+        elif kind == "moved":  # a moved folder is ingested whole by the worker
             self.inbox.removed(event.src_path)
-            dest = Path(event.dest_path)
-            if event.is_directory:
-                self.inbox.touched(str(dest))
-            else:
-                self.inbox.touched(event.dest_path)
+            self.inbox.touched(event.dest_path)

@@ -47,16 +47,6 @@ class Library:
         self.write_lock = threading.RLock()
         self.activity = Activity()
 
-    # -- paths -------------------------------------------------------------------------------------------------
-    def resolve(self, p: Path) -> Path:
-        """A configured folder (corpus, uploads) relative to the source root."""
-        return p if p.is_absolute() else self.settings.source_root / p
-
-    def source_path(self, source: str) -> Path:
-        """Where a stored document's file lives."""
-        p = Path(source)
-        return p if p.is_absolute() else self.settings.source_root / p
-
     # -- writing ----------------------------------------------------------------------------------------------
     def add(self, paths: list[Path], origin: str, force: bool = False, progress: Progress | None = None,
             extra_failures: list[FileReport] | None = None) -> IngestReport:
@@ -88,7 +78,7 @@ class Library:
         report = IngestReport()
         with self.write_lock:
             for d in self.kb.docs():
-                p = self.source_path(d.source)
+                p = self.settings.source_path(d.source)
                 if p.exists():
                     continue
                 rp = Path(os.path.abspath(p))
@@ -102,7 +92,7 @@ class Library:
     def upload(self, files: list[tuple[Path, str]]) -> IngestReport:
         """Uploaded temp files (path, original name): saved under safe names in the upload folder, then added.
         A refused file (too large, unsafe) is reported and the others go on."""
-        folder = self.resolve(self.settings.upload_dir)
+        folder = self.settings.source_path(self.settings.upload_dir)
         saved, refused = [], []
         for tmp, name in files:
             try:
@@ -130,7 +120,7 @@ class Library:
         sources = [source] if source else [d.source for d in self.kb.docs()]
         paths, missing = [], []
         for s in sources:
-            p = self.source_path(s)
+            p = self.settings.source_path(s)
             if p.exists():
                 paths.append(p)
             else:
@@ -144,7 +134,7 @@ class Library:
 
     def first_start(self, progress: Progress | None = None) -> IngestReport | None:
         """On an empty store, ingest the sample corpus (KB_CORPUS_DIR); None when there is nothing to do."""
-        corpus = self.resolve(self.settings.corpus_dir)
+        corpus = self.settings.source_path(self.settings.corpus_dir)
         try:
             empty = self.kb.store.count() == 0
         except KBError:

@@ -164,8 +164,7 @@ class Ingestor:
         for r in self.kb.store.scroll(Where((Match("content_sha256", (sha,)), Match("chunk_index", (0,)))),
                                       fields=["source"]):
             src = r.payload.get("source", "")
-            p = Path(src) if Path(src).is_absolute() else self.settings.source_root / src
-            if src and not p.exists():
+            if src and not self.settings.source_path(src).exists():
                 moved = moved or src
             elif src:
                 present = present or src

@@ -48,11 +48,11 @@ def _app_owner(e: KBError) -> str | None:
     return e.owner.get("url") if isinstance(e, StoreLockedError) else None
 
 
-def _via_app(url: str):
+def _via_app(url: str, settings: Settings):
     from kb.remote import RemoteApp
 
     click.echo(f"(the store is held by the running app at {url}; going through it)", err=True)
-    return RemoteApp(url, _settings())
+    return RemoteApp(url, settings)
 
 
 def _here_or_via_app(settings: Settings, local, remote):
@@ -63,7 +63,7 @@ def _here_or_via_app(settings: Settings, local, remote):
         url = _app_owner(e)
         if not url:
             raise
-        return remote(_via_app(url))
+        return remote(_via_app(url, settings))
     with kb:
         return local(kb)
 
@@ -194,10 +194,11 @@ def search(query: str, top_k: int | None, languages, doc_types, since, until, so
     filters = SearchFilters(languages=languages, doc_types=doc_types, since=since, until=until,
                             source_glob=source_glob)
     try:
+        settings = _settings()
         hits = _here_or_via_app(
-            _settings(), lambda kb: kb.search(query, top_k, filters, SearchOptions(mode=mode)),
+            settings, lambda kb: kb.search(query, top_k, filters, SearchOptions(mode=mode)),
             lambda app: [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in app.search(
-                query, top_k or _settings().top_k, {"languages": languages, "doc_types": doc_types, "since": since,
+                query, top_k or settings.top_k, {"languages": languages, "doc_types": doc_types, "since": since,
                                                     "until": until, "source": source_glob})["hits"]])
     except KBError as e:
         _fail(e)
@@ -374,17 +375,17 @@ def serve(host: str | None, port: int | None, watch_dir: Path | None) -> None:
                            f"{report.chunks()} chunks in {report.seconds:.0f}s", err=True)
 
         if kb.store.count() == 0:
-            click.echo(f"first start: ingesting {library.resolve(settings.corpus_dir)} in the background …", err=True)
+            click.echo(f"first start: ingesting {settings.source_path(settings.corpus_dir)} in the background …", err=True)
             threading.Thread(target=first_start, name="kb-first-start", daemon=True).start()
         inbox = None
         watch = watch_dir or settings.watch_dir
         if watch is not None:
             from ingest.inbox import Inbox
 
-            inbox = Inbox(library, library.resolve(watch), settings.watch_settle_seconds)
+            inbox = Inbox(library, settings.source_path(watch), settings.watch_settle_seconds)
             inbox.start()
             click.echo(f"watching the inbox {inbox.folder}", err=True)
-        app = create_app(kb, build_app(kb, library, inbox), settings.source_root, library)
+        app = create_app(kb, build_app(kb, library, inbox), library)
         local = "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
         kb.store.announce(f"http://{local}:{bind_port}")
         click.echo(f"kb serve: http://{bind_host}:{bind_port}  (Ctrl+C to stop)", err=True)

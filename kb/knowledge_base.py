@@ -168,6 +168,16 @@ class KnowledgeBase:
                 rows[info.source] = info
         return sorted(rows.values(), key=lambda d: d.source)
 
+    def source_of(self, doc_id: str) -> str | None:
+        """The stored source path of a document id (None when no such document is stored)."""
+        for r in self.store.scroll(Where((Match("doc_id", (doc_id,)), _first_chunk())), fields=["source"]):
+            return r.payload.get("source")
+        return None
+
+    def document_count(self) -> int:
+        """Stored documents, counted in the store (cheap enough for a status line polled every few seconds)."""
+        return self.store.count(Where((_first_chunk(),)))
+
     def stats(self) -> dict:
         """Counts for `kb stats` and the app's About page."""
         docs = self.docs()

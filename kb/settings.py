@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     abstain_similarity_with_overlap: float = Field(0.86, description="...and its similarity is below this "
                                                                      "(calibrated).")
 
+    def source_path(self, source: str | Path) -> Path:
+        """Where a stored source (or a configured folder such as `corpus_dir`) is on disk: relative ones live
+        under the source root."""
+        p = Path(source)
+        return p if p.is_absolute() else self.source_root / p
+
     def store_path(self) -> Path:
         """Folder of the embedded store."""
         return self.home / "store" / self.collection

@@ -60,6 +60,30 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(cond, timeout: float = 20.0, interval: float = 0.1) -> bool:
+    """Poll `cond()` until it is true (True) or `timeout` seconds pass (False); exceptions count as not yet."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if cond():
+                return True
+        except Exception:  # noqa: BLE001 - e.g. a server that is not listening yet
+            pass
+        time.sleep(interval)
+    return False
+
+
 def write(path: Path, content: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, bytes):

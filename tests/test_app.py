@@ -42,7 +42,7 @@ def served(settings, tmp_path, monkeypatch, request):
     from ui.server import create_app, start_in_thread
 
     kb, library = _kb_with_docs(settings, tmp_path, **getattr(request, "param", {}))
-    running = start_in_thread(create_app(kb, build_app(kb, library), kb.settings.source_root))
+    running = start_in_thread(create_app(kb, build_app(kb, library)))
     try:
         yield running.url, kb, library
     finally:
@@ -206,7 +206,7 @@ def test_ingest_by_path_is_accepted_from_this_machine_only(settings, tmp_path):
     kb, library = _kb_with_docs(settings, tmp_path)
     with kb:
         new = write(tmp_path / "more" / "x.md", "Naujas dokumentas apie keltus.\n")
-        app = create_app(kb, build_app(kb, library), tmp_path, library)
+        app = create_app(kb, build_app(kb, library), library)
         remote = TestClient(app, client=("203.0.113.7", 5000))
         r = remote.post("/api/ingest", json={"paths": [str(new)]})
         assert r.status_code == 403 and "only accepted from this machine" in r.text

@@ -57,7 +57,7 @@ def app_url(e5, tmp_path, kb_home, monkeypatch):
         write(tmp_path / rel, f"---\nlanguage: {lang}\ndate: 2021-09-23\n---\n{text}\n")
     library = Library(kb)
     assert library.add([tmp_path / "notes"], "test").exit_code == 0
-    running = start_in_thread(create_app(kb, build_app(kb, library), tmp_path))
+    running = start_in_thread(create_app(kb, build_app(kb, library)))
     try:
         yield running.url, tmp_path
     finally:

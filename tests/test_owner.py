@@ -3,25 +3,17 @@ go through the running app's API (one process writes); a holder without an app i
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import write
+from conftest import free_port, wait_until, write
 from kb.knowledge_base import KnowledgeBase
 
 KB = [sys.executable, "-m", "kb.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,22 +27,18 @@ def env(kb_home, tmp_path):
 @pytest.fixture
 def app(env, tmp_path):
     write(tmp_path / "corpus" / "bus.md", "---\nlanguage: lt\n---\nAutobusų linija Klaipėda–Liepoja kursuotų kasdien.\n")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(KB + ["serve", "--port", str(port)], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        end = time.monotonic() + 90
-        while time.monotonic() < end:
-            try:
-                h = requests.get(url + "/healthz", timeout=2).json()
-                if h["chunks"] and not h["ingesting"]:
-                    break
-            except requests.RequestException:
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(0.3)
-        else:
+        def up() -> bool:
+            if proc.poll() is not None:  # the server died: show why (pytest.fail is not swallowed by wait_until)
+                pytest.fail(f"kb serve exited: {proc.stdout.read()}")
+            h = requests.get(url + "/healthz", timeout=2).json()
+            return bool(h["chunks"]) and not h["ingesting"]
+
+        if not wait_until(up, timeout=90, interval=0.3):
             pytest.fail("kb serve did not come up")
         yield url
     finally:

@@ -52,10 +52,11 @@ def parse_date(value: str | None, field_name: str, lang: str) -> date | None:
         raise ValueError(t(lang, "bad_date", field=field_name, value=value)) from None
 
 
-def library_table(kb: KnowledgeBase, lang: str) -> dict:
-    """Stored documents, plus files whose last ingestion failed (they are not in the store)."""
+def library_table(kb: KnowledgeBase, lang: str, docs=None) -> dict:
+    """Stored documents (`docs`, read from the store when not given), plus files whose last ingestion failed
+    (they are not in the store)."""
     rows = [[d.title, d.doc_type, d.language, d.date, d.pages, d.chunks, t(lang, "status_indexed"),
-             "; ".join(d.warnings), d.source] for d in kb.docs()]
+             "; ".join(d.warnings), d.source] for d in (kb.docs() if docs is None else docs)]
     stored = {r[-1] for r in rows}
     seen: set[str] = set()
     for e in ingest_log.recent(kb.settings.home, 500):
@@ -121,7 +122,7 @@ def status_line(library: Library, lang: str, inbox=None) -> str:
             f" · {a['chunks_per_s']:.1f} chunks/s" + queue
     try:
         chunks = library.kb.store.count()
-        docs = len(library.kb.docs()) if chunks else 0
+        docs = library.kb.document_count() if chunks else 0
     except Exception:  # noqa: BLE001 - the status line must never break the page
         docs = chunks = 0
     return t(lang, "ready", docs=docs, chunks=chunks) + queue
@@ -286,8 +287,9 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
                                     column_widths=["14%", "9%", "37%", "22%", "7%", "11%"])
 
             def refreshed(lg):
-                return (library_table(kb, lg), log_table(kb, lg),
-                        gr.update(choices=[d.source for d in kb.docs()], value=None))
+                docs = kb.docs()
+                return (library_table(kb, lg, docs), log_table(kb, lg),
+                        gr.update(choices=[d.source for d in docs], value=None))
 
             lib_outputs = [docs_table, log_view, pick]
 

@@ -14,19 +14,11 @@ from fastapi import Request  # at module level: FastAPI resolves the (string) an
 
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
-from kb.store.plan import Match, Where
 
 _TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm"}
 _MEDIA = {".pdf": "application/pdf",
           ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
           ".doc": "application/msword"}
-
-
-def stored_source(kb: KnowledgeBase, doc_id: str) -> str | None:
-    """The source path stored for a document id (the only way a file is found: no path comes from the URL)."""
-    for r in kb.store.scroll(Where((Match("doc_id", (doc_id,)), Match("chunk_index", (0,)))), fields=["source"]):
-        return r.payload.get("source")
-    return None
 
 
 def _authorised(header: str | None, settings: Settings) -> bool:
@@ -40,11 +32,13 @@ def _authorised(header: str | None, settings: Settings) -> bool:
             and hmac.compare_digest(password.encode(), (settings.app_password or "").encode()))
 
 
-def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
+def create_app(kb: KnowledgeBase, blocks, library=None):
     """FastAPI app: /source/{doc_id}, /healthz (chunks stored, ingestion under way), and the Gradio Blocks
     at /."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
+
+    from ui.render import CSS
     from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
     settings = kb.settings
@@ -114,10 +108,10 @@ def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
 
     @app.get("/source/{doc_id}")
     def source(doc_id: str):
-        src = stored_source(kb, doc_id)
+        src = kb.source_of(doc_id)  # the only way a file is found: no path comes from the URL
         if src is None:
             raise HTTPException(404, "no such document in the knowledge base")
-        path = Path(src) if Path(src).is_absolute() else source_root / src
+        path = settings.source_path(src)
         if not path.is_file():
             raise HTTPException(404, f"{src}: the file is no longer at {path}")
         suffix = path.suffix.lower()
@@ -135,13 +129,7 @@ def create_app(kb: KnowledgeBase, blocks, source_root: Path, library=None):
 
     return gr.mount_gradio_app(app, blocks, path="/", ssr_mode=False, show_error=True,
                                max_file_size=f"{int(settings.upload_max_mb)}mb", footer_links=["api"],
-                               css=_css(), theme="default")
-
-
-def _css() -> str:
-    from ui.render import CSS
-
-    return CSS
+                               css=CSS, theme="default")
 
 
 class Running:
