@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from kb.embed import Embedder, create_embedder
 from kb.errors import KBError
+from kb.sentences import SENTENCES_VERSION, contextual, evidence_spans, readable, sentence_context
 from kb.settings import Settings
 from kb.sparse import SparseEncoder
 from kb.store import Store, StorePoint, open_store, point_id
@@ -33,6 +34,7 @@ class KnowledgeBase:
         self._query_vectors: dict[str, object] = {}
         self._sentence_vectors: dict[str, object] = {}
         self._cache = None
+        self._background = None
         self.vectors_embedded = 0  # passage vectors computed by the model (the rest came from the cache)
         self.vectors_reused = 0
 
@@ -65,24 +67,34 @@ class KnowledgeBase:
                                          self.settings.embed_cache_max_entries)
         return self._cache
 
-    def embed_passages(self, texts: list[str]):
-        """Passage vectors, from the cache where the same text was embedded before by the same model."""
+    def embed_passages(self, texts: list[str], counted: bool = True):
+        """Passage vectors, from the cache where the same text was embedded before by the same model.
+        `counted`: add to the embedded/reused tallies of ingestion reports (chunks are counted, their
+        sentences are not)."""
         import numpy as np
 
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        unique = list(dict.fromkeys(texts))  # a sentence repeated by the chunk overlap is embedded once
         cache = self.embedding_cache
         if cache is None:
-            self.vectors_embedded += len(texts)
-            return self.embedder.embed_passages(texts)
-        cached = cache.get_many(texts)
-        missing = [i for i, v in enumerate(cached) if v is None]
-        if missing:
-            fresh = self.embedder.embed_passages([texts[i] for i in missing])
-            cache.put_many([texts[i] for i in missing], fresh)
-            for i, v in zip(missing, fresh):
-                cached[i] = v
-        self.vectors_embedded += len(missing)
-        self.vectors_reused += len(texts) - len(missing)
-        return np.stack(cached) if cached else np.zeros((0, self.embedder.dim), dtype=np.float32)
+            fresh = self.embedder.embed_passages(unique)
+            found = dict(zip(unique, fresh))
+            missing = unique
+        else:
+            cached = cache.get_many(unique)
+            missing = [t for t, v in zip(unique, cached) if v is None]
+            found = {t: v for t, v in zip(unique, cached) if v is not None}
+            if missing:
+                fresh = self.embedder.embed_passages(missing)
+                cache.put_many(missing, fresh)
+                found.update(zip(missing, fresh))
+        if counted:
+            fresh_texts = set(missing)
+            n_fresh = sum(1 for t in texts if t in fresh_texts)
+            self.vectors_embedded += n_fresh
+            self.vectors_reused += len(texts) - n_fresh
+        return np.stack([found[t] for t in texts])
 
     # -- identity ------------------------------------------------------------------------------------------------
     @property
@@ -96,7 +108,7 @@ class KnowledgeBase:
         s = self.settings
         return {"schema_version": SCHEMA_VERSION, "embedding": self.embedder.fingerprint, "dim": self.embedder.dim,
                 "chunking": f"sentences/{s.chunk_tokens}tok/overlap{s.chunk_overlap_tokens}",
-                "sparse": self.sparse.version}
+                "sparse": self.sparse.version, "sentences": SENTENCES_VERSION}
 
     def prepare_for_writes(self) -> None:
         """Create the collection if needed; refuse one built with another configuration."""
@@ -138,20 +150,58 @@ class KnowledgeBase:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([self._sentence_vectors[t] for t in texts])
 
-    def ask(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None):
-        """An extractive answer with numbered citations, or 'not found' with leads (kb.answer)."""
+    def ask(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None,
+            language: str | None = None):
+        """An extractive answer with numbered citations, graded confident / uncertain / not found (kb.answer);
+        `language` is the reply language when the question does not show one."""
         from kb.answer import Answerer
 
         self._ready_for_reads()
-        return Answerer(self).answer(question, history, filters)
+        return Answerer(self).answer(question, history, filters, language)
+
+    @property
+    def background(self):
+        """The question-background yardstick for the current model (kb.background), built once per model."""
+        if self._background is None:
+            from kb.background import load_background
+
+            self._background = load_background(self.settings.models_path(), self.embedder)
+        return self._background
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
-               options=None) -> list[Hit]:
-        """Ranked passages for a question (mode, fusion and pooling from settings unless `options` says)."""
+               options=None, with_sentences: bool = False, rerank: bool | None = None) -> list[Hit]:
+        """Ranked passages for a question (mode, fusion and pooling from settings unless `options` says);
+        `with_sentences` also returns each passage's stored sentence vectors. With `rerank` (default: the
+        setting), the best `search_rerank_candidates` passages are reordered by their best sentence
+        (kb.evidence), which finds the passage holding the asked-for detail rather than its sibling."""
         from kb.search import Searcher
 
         self._ready_for_reads()
-        return Searcher(self.store, self.query_vector, self.sparse, self.settings).search(query, k, filters, options)
+        s = self.settings
+        k = k or s.top_k
+        rerank = s.search_rerank if rerank is None else rerank
+        searcher = Searcher(self.store, self.query_vector, self.sparse, s)
+        if not rerank or (options is not None and getattr(options, "mode", None) == "sparse"):
+            return searcher.search(query, k, filters, options, with_sentences)
+        hits = searcher.search(query, max(k, s.search_rerank_candidates), filters, options, with_sentences=True)
+        if not hits:
+            return hits
+        return self.rerank(query, hits)[:k]
+
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Passages reordered by their best sentence for `query` (kb.evidence.rerank)."""
+        import numpy as np
+
+        from kb.evidence import EvidenceWeights, gather, rerank
+        from kb.language import detect_language
+        from kb.quantities import answer_kind
+
+        s = self.settings
+        qv = np.asarray(self.query_vector(query), dtype=np.float32)
+        lang = detect_language(query, s.languages, default="en")
+        evidence = gather(query, qv, self.background.yardstick(qv, lang), hits, answer_kind(query), s.languages,
+                          s.evidence_calibration_power)
+        return rerank(hits, evidence, EvidenceWeights.from_settings(s))
 
     def docs(self) -> list[DocInfo]:
         """Every stored document (one row per source, current version)."""
@@ -209,13 +259,21 @@ class KnowledgeBase:
         flat = [c for chunks in docs for c in chunks]
         if not flat:
             return
+        for c in flat:
+            c.sentence_spans = [[a, b] for a, b in evidence_spans(c.text)] or [[0, len(c.text)]]
+        sentence_texts = [contextual(readable(c.text[a:b]), sentence_context(c.title, c.section))
+                          for c in flat for a, b in c.sentence_spans]
         dense = self.embed_passages([_embedding_text(c) for c in flat])
+        sentence_vectors = self.embed_passages(sentence_texts, counted=False)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        points = []
+        points, row = [], 0
         for c, v in zip(flat, dense):
             c.ingested_at = c.ingested_at or now
+            n = len(c.sentence_spans)
             points.append(StorePoint(point_id(c.doc_id, c.content_sha256, c.chunk_index), v.tolist(),
-                                     self.sparse.encode_document(c.text, c.chunk_language), c.payload()))
+                                     self.sparse.encode_document(c.text, c.chunk_language), c.payload(),
+                                     sentence_vectors[row:row + n].tolist()))
+            row += n
         for i in range(0, len(points), 256):
             self.store.upsert(points[i:i + 256])
         for chunks in docs:

@@ -21,7 +21,7 @@ from kb.analysis import tokens
 from kb.language import detect_language
 from kb.settings import Settings
 from kb.sparse import SparseEncoder
-from kb.store.base import DENSE, SPARSE, Store
+from kb.store.base import DENSE, SENTENCES, SPARSE, Store
 from kb.store.plan import Blend, DateRange, Match, Nearest, Rrf, StoreQuery, Where
 from kb.types import Hit, SearchFilters
 
@@ -74,8 +74,8 @@ class Searcher:
         return Where(tuple(must))
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
-               options: SearchOptions | None = None) -> list[Hit]:
-        """Ranked passages for `query`."""
+               options: SearchOptions | None = None, with_sentences: bool = False) -> list[Hit]:
+        """Ranked passages for `query` (with their stored sentence vectors when `with_sentences`)."""
         opts = options or SearchOptions()
         s = self.settings
         mode = opts.mode or s.search_mode
@@ -95,8 +95,10 @@ class Searcher:
                 node = Nearest(DENSE, dense, k)
             else:
                 node = self._hybrid(query, dense, filters, prefetch, k, opts)
-        records = self.store.query(StoreQuery(node=node, limit=k, where=where, hnsw_ef=s.hnsw_ef))
-        return [Hit(rank=i + 1, score=r.score, chunk_id=r.id, payload=r.payload) for i, r in enumerate(records)]
+        records = self.store.query(StoreQuery(node=node, limit=k, where=where, hnsw_ef=s.hnsw_ef,
+                                              with_vectors=(SENTENCES,) if with_sentences else ()))
+        return [Hit(rank=i + 1, score=r.score, chunk_id=r.id, payload=r.payload,
+                    sentence_vectors=_sentence_matrix(r.vectors)) for i, r in enumerate(records)]
 
     def _hybrid(self, query: str, dense: list[float], filters: SearchFilters | None, prefetch: int, k: int,
                 opts: SearchOptions) -> Blend | Rrf:
@@ -121,6 +123,13 @@ class Searcher:
                      weight_same=pick(opts.sparse_weight, s.sparse_weight),
                      weight_other=pick(opts.sparse_weight_other, s.sparse_weight_other),
                      bonus=pick(opts.cross_language_bonus, s.cross_language_bonus), same_language=same)
+
+
+def _sentence_matrix(vectors: dict | None):
+    import numpy as np
+
+    rows = (vectors or {}).get(SENTENCES)
+    return np.asarray(rows, dtype=np.float32) if rows else None
 
 
 @lru_cache(maxsize=4096)

@@ -15,18 +15,47 @@ _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]?$")
 
 
 
+_HEAD_START = re.compile(r"[ \t]*(?:\d+(?:\.\d+)*\.?[ \t]+)?[A-ZĄČĘĖĮŠŲŪŽĀĒĢĪĶĻŅŌŖ]")
+_SENTENCE_START = re.compile(r"[ \t]*[A-ZĄČĘĖĮŠŲŪŽĀĒĢĪĶĻŅŌŖ„\"“]")
+
+
+def _heading_breaks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Line breaks that end a heading line: a line that opens a block (first of its paragraph), is at most 70
+    characters and at most half as long as the line after it, starts with a capital or a section number, does
+    not end like a sentence or a clause, and is followed by a line that starts a sentence."""
+    out = []
+    lines = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    for i in range(len(lines) - 1):
+        at, line = lines[i]
+        nxt = lines[i + 1][1]
+        stripped = line.strip()
+        opens_block = i == 0 or not lines[i - 1][1].strip()
+        if (opens_block and 0 < len(stripped) <= 70 and 2 * len(stripped) <= len(nxt.strip())
+                and stripped[-1] not in ".,;:!?…-–—" and _HEAD_START.match(line) and _SENTENCE_START.match(nxt)):
+            out.append((at + len(line), at + len(line) + 1))
+    return out
+
+
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Non-empty sentence spans (stripped of surrounding whitespace) within text[start:end]."""
+    """Non-empty sentence spans (stripped of surrounding whitespace) within text[start:end]. A heading line is
+    a span of its own, never the start of the sentence after it."""
     spans, pos = [], start
     segment = text[start:end]
-    for m in _BOUNDARY.finditer(segment):
-        cut = start + m.start()
+    cuts = [(start + m.start(), start + m.end(), m.group(0)) for m in _BOUNDARY.finditer(segment)]
+    cuts += [(a, b, "\n") for a, b in _heading_breaks(text, start, end)]
+    for cut, cut_end, sep in sorted(cuts):
+        if cut < pos:
+            continue  # inside a boundary already taken
         before = _WORD_BEFORE.search(text[max(pos, cut - 20):cut])
-        if m.group(0).strip() == "" and "\n" not in m.group(0) and before and \
+        if sep.strip() == "" and "\n" not in sep and before and \
                 (before.group(1).lower().rstrip(".") in _ABBREV or len(before.group(1).rstrip(".")) == 1):
             continue  # "pvz. Klaipėda", "Dr. Ur": not a sentence end
         spans.append((pos, cut))
-        pos = start + m.end()
+        pos = cut_end
     spans.append((pos, end))
     out = []
     for a, b in spans:
@@ -37,3 +66,52 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if a < b:
             out.append((a, b))
     return out
+
+
+SENTENCES_VERSION = "sentences-v3"  # changes when evidence_spans, readable or sentence_context would change a vector
+_LETTER = re.compile(r"[^\W\d_]")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])|`([^`\n]+)`")
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_LIST_MARK = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+•]\s+)+")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+
+
+def evidence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a stored chunk that can carry an answer (at least 8 letters after cleaning), as spans
+    of its text. Their vectors are stored with the chunk, in this order."""
+    return [(a, b) for a, b in sentence_spans(text, 0, len(text)) if len(_LETTER.findall(readable(text[a:b]))) >= 8]
+
+
+def readable(text: str) -> str:
+    """A sentence as a reader should see it: one line, without Markdown emphasis, code marks, link targets,
+    heading/list/quote marks or table pipes (a table row becomes its cells separated by semicolons). The
+    citation keeps the verbatim text; this is for statements and for what the model reads."""
+    lines = []
+    for line in text.splitlines():
+        line = line.strip()
+        if _TABLE_RULE.match(line) and "-" in line:
+            continue
+        if line.startswith("|") or line.endswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            line = "; ".join(c for c in cells if c)
+        line = _LIST_MARK.sub("", line)
+        lines.append(line)
+    out = " ".join(" ".join(lines).split())
+    out = _LINK.sub(r"\1", out)
+    out = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or m.group(4) or "", out)
+    return out.replace("**", "").replace("__", "").strip()
+
+
+def sentence_context(title: str | None, section: str | None) -> str:
+    """What a stored sentence vector is computed with in front of the sentence: the document title and the
+    innermost heading, so that "It cost EUR 3,000." still says what it is about."""
+    title = (title or "").strip()
+    inner = (section or "").split(" > ")[-1].strip()
+    if inner and inner.lower() not in title.lower():
+        return f"{title} › {inner}" if title else inner
+    return title
+
+
+def contextual(sentence: str, context: str) -> str:
+    """The text a sentence is embedded as (see sentence_context)."""
+    return f"{context}: {sentence}" if context else sentence

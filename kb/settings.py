@@ -59,6 +59,10 @@ class Settings(BaseSettings):
                                                      "so evidence in another language is not crowded out.")
     cross_language_bonus: float = Field(0.04, ge=0, description="Added to the score of passages in another language "
                                          "than the question (cross-lingual cosines run lower).")
+    search_rerank: bool = Field(True, description="Reorder the best passages by their best sentence (stored "
+                                                   "sentence vectors), so the passage with the asked-for detail "
+                                                   "comes before a sibling that only covers the same event.")
+    search_rerank_candidates: int = Field(30, ge=1, le=200, description="Passages the sentence rerank reorders.")
     hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
     top_k: int = Field(10, ge=1, description="Results returned by default.")
     host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
@@ -90,28 +94,35 @@ class Settings(BaseSettings):
     llm_support_similarity: float = Field(0.86, description="An LLM sentence counts as supported when it is this "
                                                             "similar to a sentence of a passage it cites...")
     llm_support_overlap: float = Field(0.6, description="...or shares this share of its content words with it.")
-    answer_passages: int = Field(8, ge=1, description="Passages an answer is built from.")
+    answer_passages: int = Field(20, ge=1, le=100, description="Passages whose sentences an answer is chosen from.")
     answer_statements: int = Field(3, ge=1, description="Most statements in an extractive answer.")
     answer_leads: int = Field(3, ge=0, description="Nearest passages shown when the answer is 'not found'.")
-    answer_overlap_weight: float = Field(0.1, ge=0, description="Weight of the share of question words a sentence "
-                                                                "contains, added to its similarity.")
-    answer_passage_weight: float = Field(0.5, ge=0, description="Weight of the passage's search score (relative to "
-                                                                 "the best passage) in a sentence's score.")
-    answer_type_penalty: float = Field(0.05, ge=0, description="Score taken off sentences that cannot give the kind "
-                                                               "of answer asked for (an amount, a count, a date).")
-    abstain_on_missing_type: bool = Field(True, description="Say 'not found' when no good sentence has the kind of "
-                                                            "answer asked for (calibrated).")
-    abstain_on_missing_year: bool = Field(True, description="Say 'not found' when the question names a year and the "
-                                                            "best passage neither mentions it nor is dated in it.")
     answer_score_margin: float = Field(0.03, ge=0, description="Statements must score within this of the best one.")
     answer_duplicate_similarity: float = Field(0.93, gt=0, le=1, description="Sentences this similar are one "
                                                                               "statement with several citations.")
-    abstain_similarity: float = Field(0.815, description="Say 'not found' when the best sentence's similarity to "
-                                                        "the question is below this (calibrated).")
-    abstain_overlap: float = Field(0.15, description="...or when it shares less than this share of the question's "
-                                                    "words (calibrated)...")
-    abstain_similarity_with_overlap: float = Field(0.86, description="...and its similarity is below this "
-                                                                     "(calibrated).")
+    evidence_weight_calibrated: float = Field(1.0, description="Sentence score: weight of its similarity to the "
+                                              "question, calibrated for the language pair (fitted).")
+    evidence_weight_passage: float = Field(2.0, description="Sentence score: weight of its passage's search score "
+                                           "relative to the best passage (fitted).")
+    evidence_weight_typed: float = Field(0.02, description="Sentence score: bonus when it holds the kind of answer "
+                                         "asked for — an amount, count, date, duration, percentage (fitted).")
+    evidence_weight_coverage: float = Field(0.0, description="Sentence score: weight of the share of the "
+                                            "question's words it contains (same language only) (fitted).")
+    evidence_weight_anchors: float = Field(0.0, description="Sentence score: weight of the share of the question's "
+                                           "names and numbers it contains (any language) (fitted).")
+    evidence_weight_contrast: float = Field(0.0, description="Sentence score: weight of how much it stands out "
+                                            "from the other candidate sentences of its document (fitted).")
+    evidence_calibration_power: float = Field(1.0, ge=0, le=1, description="How far a cross-lingual "
+                                              "similarity is scaled up to the same-language range (0: only the "
+                                              "question's background is removed; 1: fully) (fitted).")
+    answer_grading: Path | None = Field(None, description="Answer grading model (JSON); unset = the fitted one "
+                                                          "shipped in kb/data/answer_grading.json.")
+    answer_confident_at: float | None = Field(None, description="Probability from which an answer is confident; "
+                                                                "unset = the fitted threshold.")
+    answer_uncertain_at: float | None = Field(None, description="Probability from which the closest evidence is "
+                                                                "shown as uncertain (below: not found); unset = "
+                                                                "the fitted threshold.")
+    llm_passages: int = Field(8, ge=1, description="Passages the LLM answer is written from.")
 
     def source_path(self, source: str | Path) -> Path:
         """Where a stored source (or a configured folder such as `corpus_dir`) is on disk: relative ones live

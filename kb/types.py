@@ -31,6 +31,7 @@ class Chunk:
     page_label: str | None = None
     section: str | None = None
     ingested_at: str | None = None
+    sentence_spans: list[list[int]] = field(default_factory=list)  # [start, end) of each stored sentence vector
     extra: dict = field(default_factory=dict)
 
     def payload(self) -> dict:
@@ -60,12 +61,14 @@ class SearchFilters:
 
 @dataclass(slots=True)
 class Hit:
-    """One ranked passage returned by a search."""
+    """One ranked passage returned by a search (with its sentence vectors when the search asked for them)."""
 
     rank: int
     score: float
     chunk_id: str
     payload: dict
+    sentence_vectors: object = None  # numpy (n, dim), rows in payload["sentence_spans"] order
+    best_sentence: tuple[int, int] | None = None  # span of the sentence that ranked it (sentence rerank)
 
     @property
     def source(self) -> str:
@@ -146,10 +149,11 @@ class Answer:
     retrieval_query: str = ""
     signals: dict = field(default_factory=dict)
     notice: str | None = None
+    grade: str = "confident"  # confident | uncertain (the closest evidence, marked so) | not_found
 
     def to_json(self) -> dict:
-        """The DESIGN.md ask shape (plus leads, the query used for retrieval and the abstention signals)."""
+        """The DESIGN.md ask shape (plus the grade, leads, the query used for retrieval and the signals)."""
         return {"question": self.question, "answer": self.answer, "abstained": self.abstained,
-                "citations": [c.to_json() for c in self.citations],
+                "grade": self.grade, "citations": [c.to_json() for c in self.citations],
                 "leads": [h.to_json() for h in self.leads], "retrieval_query": self.retrieval_query,
                 "signals": self.signals, "notice": self.notice}

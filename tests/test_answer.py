@@ -38,7 +38,7 @@ def _check_citations(answer, kb):
 
 
 def test_answer_structure_with_the_test_embedder(settings, tmp_path):
-    s = settings.model_copy(update={"abstain_similarity": -1.0, "abstain_similarity_with_overlap": -1.0})
+    s = settings.model_copy(update={"answer_confident_at": 0.0, "answer_uncertain_at": 0.0})
     with KnowledgeBase.open(s) as kb:
         _ingest(kb, tmp_path)
         a = kb.ask("Kiek kainavo vizitas į Pomeraniją? EUR 14,200 visit cost")
@@ -50,7 +50,7 @@ def test_answer_structure_with_the_test_embedder(settings, tmp_path):
 
 
 def test_not_found_lists_leads(settings, tmp_path):
-    s = settings.model_copy(update={"abstain_similarity": 2.0})
+    s = settings.model_copy(update={"answer_confident_at": 2.0, "answer_uncertain_at": 2.0})
     with KnowledgeBase.open(s) as kb:
         _ingest(kb, tmp_path)
         a = kb.ask("Kas laimėjo krepšinio čempionatą?")
@@ -85,7 +85,7 @@ def test_kb_ask_cli_json(kb_home, tmp_path, monkeypatch):
 
 def test_real_model_merges_the_same_fact_from_two_languages(e5, kb_home, tmp_path):
     """The bus fare is stated in the Lithuanian and the Latvian note: one statement, two citations."""
-    s = Settings(home=kb_home, source_root=tmp_path, abstain_similarity=-1.0, abstain_similarity_with_overlap=-1.0)
+    s = Settings(home=kb_home, source_root=tmp_path, answer_confident_at=0.0, answer_uncertain_at=0.0)
     with KnowledgeBase.open(s, embedder=e5) as kb:
         _ingest(kb, tmp_path)
         a = kb.ask("Kiek kainuoja autobuso bilietas iš Liepojos į Klaipėdą?")

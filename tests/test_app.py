@@ -24,8 +24,7 @@ DOCS = {
 
 
 def _kb_with_docs(settings, tmp_path, **overrides):
-    s = settings.model_copy(update={"abstain_similarity": -1.0, "abstain_similarity_with_overlap": -1.0,
-                                    "abstain_on_missing_type": False, **overrides})
+    s = settings.model_copy(update={"answer_confident_at": 0.0, "answer_uncertain_at": 0.0, **overrides})
     kb = KnowledgeBase.open(s)
     for rel, (lang, text) in DOCS.items():
         write(tmp_path / rel, f"---\nlanguage: {lang}\n---\n{text}\n")

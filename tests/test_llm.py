@@ -51,8 +51,7 @@ def llm_url():
 
 
 def _kb(e5, kb_home, tmp_path, **settings):
-    s = Settings(home=kb_home, source_root=tmp_path, abstain_similarity=-1.0, abstain_similarity_with_overlap=-1.0,
-                 abstain_on_missing_type=False, **settings)
+    s = Settings(home=kb_home, source_root=tmp_path, answer_confident_at=0.0, answer_uncertain_at=0.0, **settings)
     kb = KnowledgeBase.open(s, embedder=e5)
     for rel, text in DOCS.items():
         write(tmp_path / rel, f"---\nlanguage: en\ntype: study_visit\n---\n{text}\n")

@@ -11,9 +11,10 @@ from kb.errors import IdentityMismatchError
 from kb.sparse import SparseVector
 from kb.store.plan import StoreQuery, Where
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: each chunk also stores its sentences' vectors (multivector "sentences")
 DENSE = "dense"
 SPARSE = "sparse"
+SENTENCES = "sentences"  # one vector per sentence of the chunk (payload `sentence_spans`), MaxSim, no HNSW
 KEYWORD_INDEXES = ("doc_id", "source", "doc_type", "language", "chunk_language", "content_sha256")
 INTEGER_INDEXES = ("chunk_index",)
 DATETIME_INDEXES = ("date",)
@@ -36,6 +37,7 @@ class StorePoint:
     dense: list[float]
     sparse: SparseVector
     payload: dict
+    sentences: list[list[float]] | None = None  # the chunk's sentence vectors, in `sentence_spans` order
 
 
 @dataclass(slots=True)
@@ -43,6 +45,7 @@ class ScoredRecord:
     id: str
     score: float
     payload: dict
+    vectors: dict | None = None  # named vectors asked for with StoreQuery.with_vectors
 
 
 def check_identity(stored: dict | None, wanted: dict, where: str) -> None:

@@ -11,8 +11,8 @@ from typing import Iterator
 import qdrant_edge as qe
 
 from kb.errors import KBError
-from kb.store.base import (DATETIME_INDEXES, DENSE, INTEGER_INDEXES, KEYWORD_INDEXES, SPARSE, ScoredRecord, Store,
-                           StorePoint)
+from kb.store.base import (DATETIME_INDEXES, DENSE, INTEGER_INDEXES, KEYWORD_INDEXES, SENTENCES, SPARSE, ScoredRecord,
+                           Store, StorePoint)
 from kb.store.locking import OwnerLock
 from kb.store.plan import Blend, DateRange, Match, Nearest, Rrf, StoreQuery, Where
 
@@ -37,6 +37,13 @@ def _vector(using: str, vector):
     if using == SPARSE:
         return qe.SparseVector(indices=list(vector.indices), values=list(vector.values))
     return [float(x) for x in vector]
+
+
+def _vectors(p: StorePoint) -> dict:
+    out = {DENSE: [float(x) for x in p.dense], SPARSE: _vector(SPARSE, p.sparse)}
+    if p.sentences:
+        out[SENTENCES] = [[float(x) for x in row] for row in p.sentences]
+    return out
 
 
 class EdgeStore(Store):
@@ -76,7 +83,13 @@ class EdgeStore(Store):
     def create(self, identity: dict, dim: int) -> None:
         shutil.rmtree(self._shard_path, ignore_errors=True)
         config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+            vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine),
+                     # read only for the candidates of a query: half precision, on disk, no HNSW graph
+                     SENTENCES: qe.EdgeVectorParams(
+                         size=dim, distance=qe.Distance.Cosine,
+                         multivector_config=qe.MultiVectorConfig(qe.MultiVectorComparator.MaxSim),
+                         datatype=qe.VectorStorageDatatype.Float16, memory=qe.Memory.Cold,
+                         hnsw_config=qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000))},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)})
         self._shard = qe.EdgeShard.create(str(self._shard_path), config)
         for name in KEYWORD_INDEXES:
@@ -99,8 +112,7 @@ class EdgeStore(Store):
         if not points:
             return
         self.shard.update(qe.UpdateOperation.upsert_points([
-            qe.Point(id=p.id, vector={DENSE: [float(x) for x in p.dense], SPARSE: _vector(SPARSE, p.sparse)},
-                     payload=p.payload) for p in points]))
+            qe.Point(id=p.id, vector=_vectors(p), payload=p.payload) for p in points]))
 
     def delete(self, where: Where) -> None:
         self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where)))
@@ -135,12 +147,13 @@ class EdgeStore(Store):
         if isinstance(node, Nearest):
             req = qe.QueryRequest(limit=q.limit, query=qe.Query.Nearest(_vector(node.using, node.vector), using=node.using),
                                   filter=_filter(node.where.and_(q.where) if node.where else q.where), params=params,
-                                  with_payload=q.with_payload, with_vector=False)
+                                  with_payload=q.with_payload, with_vector=list(q.with_vectors) or False)
         else:
             inner = self._node(node, q.where)
-            req = qe.QueryRequest(limit=q.limit, prefetches=inner.prefetches, query=inner.query,
-                                  params=params, with_payload=q.with_payload, with_vector=False)
-        return [ScoredRecord(str(p.id), float(p.score), dict(p.payload or {})) for p in self.shard.query(req)]
+            req = qe.QueryRequest(limit=q.limit, prefetches=inner.prefetches, query=inner.query, params=params,
+                                  with_payload=q.with_payload, with_vector=list(q.with_vectors) or False)
+        return [ScoredRecord(str(p.id), float(p.score), dict(p.payload or {}),
+                             dict(p.vector) if q.with_vectors and p.vector else None) for p in self.shard.query(req)]
 
     def count(self, where: Where | None = None) -> int:
         if self._shard is None:

@@ -90,3 +90,4 @@ class StoreQuery:
     where: Where | None = None
     hnsw_ef: int = 128
     with_payload: bool = True
+    with_vectors: tuple[str, ...] = ()  # named vectors to return with each record (e.g. the sentence vectors)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from kb.errors import KBError
-from kb.store.base import (DATETIME_INDEXES, DENSE, INTEGER_INDEXES, KEYWORD_INDEXES, SPARSE, ScoredRecord, Store,
-                           StorePoint)
+from kb.store.base import (DATETIME_INDEXES, DENSE, INTEGER_INDEXES, KEYWORD_INDEXES, SENTENCES, SPARSE, ScoredRecord,
+                           Store, StorePoint)
 from kb.store.plan import Blend, DateRange, Match, Nearest, Rrf, StoreQuery, Where
 
 
@@ -96,7 +96,12 @@ class ServerStore(Store):
     def create(self, identity: dict, dim: int) -> None:
         m = self.m
         self.client.create_collection(
-            self.collection, vectors_config={DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE)},
+            self.collection, vectors_config={
+                DENSE: m.VectorParams(size=dim, distance=m.Distance.COSINE),
+                SENTENCES: m.VectorParams(size=dim, distance=m.Distance.COSINE, on_disk=True,
+                                          datatype=m.Datatype.FLOAT16, hnsw_config=m.HnswConfigDiff(m=0),
+                                          multivector_config=m.MultiVectorConfig(
+                                              comparator=m.MultiVectorComparator.MAX_SIM))},
             sparse_vectors_config={SPARSE: m.SparseVectorParams(modifier=m.Modifier.IDF)},
             shard_number=self.shards, replication_factor=self.replicas, metadata={"kb_identity": identity})
         if self._local:  # local mode ignores payload indexes (and warns about them)
@@ -120,9 +125,14 @@ class ServerStore(Store):
             return
         self._require()
         m = self.m
+        def vectors(p: StorePoint) -> dict:
+            out = {DENSE: [float(x) for x in p.dense], SPARSE: self._vector(SPARSE, p.sparse)}
+            if p.sentences:
+                out[SENTENCES] = [[float(x) for x in row] for row in p.sentences]
+            return out
+
         self.client.upsert(self.collection, wait=True, points=[
-            m.PointStruct(id=p.id, vector={DENSE: [float(x) for x in p.dense], SPARSE: self._vector(SPARSE, p.sparse)},
-                          payload=p.payload) for p in points])
+            m.PointStruct(id=p.id, vector=vectors(p), payload=p.payload) for p in points])
 
     def delete(self, where: Where) -> None:
         self._require()
@@ -137,12 +147,15 @@ class ServerStore(Store):
             res = self.client.query_points(
                 self.collection, query=self._vector(node.using, node.vector), using=node.using,
                 query_filter=self._filter(node.where.and_(q.where) if node.where else q.where), search_params=params,
-                limit=q.limit, with_payload=q.with_payload)
+                limit=q.limit, with_payload=q.with_payload, with_vectors=list(q.with_vectors) or False)
         else:
             inner = self._prefetch(node, q.where, params)
             res = self.client.query_points(self.collection, prefetch=inner.prefetch, query=inner.query,
-                                           limit=q.limit, with_payload=q.with_payload)
-        return [ScoredRecord(str(p.id), float(p.score), dict(p.payload or {})) for p in res.points]
+                                           limit=q.limit, with_payload=q.with_payload,
+                                           with_vectors=list(q.with_vectors) or False)
+        return [ScoredRecord(str(p.id), float(p.score), dict(p.payload or {}),
+                             dict(p.vector) if q.with_vectors and isinstance(p.vector, dict) else None)
+                for p in res.points]
 
     def count(self, where: Where | None = None) -> int:
         if not self._exists:

@@ -1,0 +1,144 @@
+"""Sentence-level evidence: every stored sentence of the candidate passages, with signals that mean the same
+thing whatever the question's and the sentence's languages are.
+
+- `calibrated`: the sentence's similarity to the question above the question's background in the sentence's
+  language, in units of the language pair's translation span (kb.background) — a Latvian sentence is not
+  penalised for being Latvian when the question is English;
+- `coverage`: the share of the question's content words the sentence has, counted only where words can be
+  shared: in the same language (0 across languages);
+- `anchors`: the share of the question's names and numbers in the sentence (any language: they cross);
+- `typed`: whether the sentence can give the kind of answer asked for (amount, count, date, duration,
+  percentage, clock time — kb.quantities);
+- `passage`: the passage's search score relative to the best passage (the retrieval context);
+- `contrast`: how much the sentence stands out from the other candidate sentences of its document (the detail
+  the question asks for, rather than the document's general topic); within one document every sentence has
+  the same language, so this is fair across languages too.
+
+The vectors were computed once at ingestion and stored with each chunk; nothing is embedded here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.analysis import document_terms, query_terms
+from kb.background import Yardstick
+from kb.quantities import anchor_match, gives_kind, mentions_years, question_years
+from kb.sentences import readable
+from kb.types import Hit
+
+MIN_STATEMENT_WORDS = 4  # shorter lines are headings or labels: context, never an answer on their own
+
+
+@dataclass(slots=True)
+class Evidence:
+    """One candidate sentence of a retrieved passage, with its signals and its score."""
+
+    hit: int
+    start: int
+    end: int
+    text: str  # verbatim slice of the chunk text (what the citation quotes)
+    statement: str  # the readable form (what the answer says)
+    language: str
+    similarity: float = 0.0
+    calibrated: float = 0.0
+    coverage: float = 0.0
+    anchors: float = 0.0
+    context_anchors: float = 0.0
+    typed: bool = True
+    years: bool = True
+    passage: float = 0.0
+    contrast: float = 0.0
+    has_anchors: bool = False  # the question names something (a place, a person, a number)
+    score: float = 0.0
+
+    @property
+    def answerable_form(self) -> bool:
+        """Long enough to be a statement rather than a heading."""
+        return len(self.statement.split()) >= MIN_STATEMENT_WORDS
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceWeights:
+    """How the signals add up to a sentence's score (chosen on the fitting sets, see bench/answers.py)."""
+
+    calibrated: float
+    passage: float
+    typed: float
+    coverage: float
+    anchors: float
+    contrast: float
+
+    @classmethod
+    def from_settings(cls, s) -> "EvidenceWeights":
+        return cls(s.evidence_weight_calibrated, s.evidence_weight_passage, s.evidence_weight_typed,
+                   s.evidence_weight_coverage, s.evidence_weight_anchors, s.evidence_weight_contrast)
+
+
+def gather(question: str, question_vector, yardstick: Yardstick, hits: list[Hit], kind: str | None,
+           languages: list[str], calibration_power: float = 1.0) -> list[Evidence]:
+    """Every stored sentence of `hits` with its signals (unscored). Passages stored without sentence vectors
+    contribute nothing."""
+    qv = np.asarray(question_vector, dtype=np.float32)
+    q_terms = set(query_terms(question, languages))
+    years = question_years(question)
+    best = hits[0].score if hits else 0.0
+    out: list[Evidence] = []
+    for i, h in enumerate(hits):
+        vectors = h.sentence_vectors
+        spans = h.payload.get("sentence_spans") or []
+        if vectors is None or len(spans) != len(vectors):
+            continue
+        lang = h.payload.get("chunk_language") or h.payload.get("language") or "en"
+        context_found, context_total = anchor_match(question, h.text)
+        years_ok = mentions_years(years, h.text, h.payload.get("date"))
+        sims = vectors @ qv
+        for (a, b), sim in zip(spans, sims):
+            verbatim = h.text[a:b]
+            statement = readable(verbatim)
+            found, total = anchor_match(question, statement)
+            coverage = 0.0
+            if lang == yardstick.language and q_terms:
+                coverage = len(q_terms & set(document_terms(statement, lang))) / len(q_terms)
+            out.append(Evidence(
+                hit=i, start=a, end=b, text=verbatim, statement=statement, language=lang,
+                similarity=float(sim), calibrated=yardstick.calibrated(float(sim), lang, calibration_power),
+                coverage=coverage,
+                anchors=found / total if total else 0.0,
+                context_anchors=context_found / context_total if context_total else 0.0,
+                has_anchors=context_total > 0,
+                typed=gives_kind(kind, statement), years=years_ok, passage=h.score - best))
+    by_doc: dict[str, list[float]] = defaultdict(list)
+    for e in out:
+        by_doc[hits[e.hit].source].append(e.similarity)
+    for e in out:
+        sims = by_doc[hits[e.hit].source]
+        e.contrast = e.similarity - float(np.mean(sims)) if len(sims) > 1 else 0.0
+    return out
+
+
+def score(evidence: list[Evidence], w: EvidenceWeights) -> list[Evidence]:
+    """Score every sentence in place; return the statement-shaped ones, best first."""
+    for e in evidence:
+        e.score = (w.calibrated * e.calibrated + w.passage * e.passage + w.typed * e.typed
+                   + w.coverage * e.coverage + w.anchors * e.anchors + w.contrast * e.contrast)
+    return sorted((e for e in evidence if e.answerable_form), key=lambda e: -e.score)
+
+
+def rerank(hits: list[Hit], evidence: list[Evidence], w: EvidenceWeights) -> list[Hit]:
+    """Passages ordered by their best sentence's score (the passage's own search score is one of its
+    signals), each hit's score replaced by that score and its best sentence recorded. Passages without
+    stored sentence vectors keep their order after the others."""
+    best: dict[int, Evidence] = {}
+    for e in score(evidence, w):
+        best.setdefault(e.hit, e)
+    order = sorted(range(len(hits)), key=lambda i: (i not in best, -best[i].score if i in best else i))
+    out = []
+    for rank, i in enumerate(order, 1):
+        h = hits[i]
+        e = best.get(i)
+        out.append(Hit(rank=rank, score=e.score if e else h.score, chunk_id=h.chunk_id, payload=h.payload,
+                       sentence_vectors=h.sentence_vectors, best_sentence=(e.start, e.end) if e else None))
+    return out
