@@ -157,8 +157,8 @@ def fit_weights(items: list[dict], grid: dict | None = None) -> tuple[EvidenceWe
     """Grid search: the weights (and calibration power) under which the best sentence comes from a relevant
     document most often, averaged over the fitting sets and, within each, over same-language and cross-lingual
     questions (each cell counts equally, so neither kind is sacrificed to the other)."""
-    grid = grid or dict(calibrated=[0.5, 1.0, 2.0], passage=[0.5, 1.0, 2.0, 3.0], typed=[0.0, 0.02, 0.04],
-                        coverage=[0.0, 0.02, 0.05], anchors=[0.0, 0.02, 0.05], contrast=[0.0, 0.5, 1.0])
+    grid = grid or dict(calibrated=[0.5, 1.0, 2.0], passage=[0.25, 0.5, 1.0, 2.0], typed=[0.0, 0.02, 0.04, 0.08],
+                        coverage=[0.0, 0.05], anchors=[0.0, 0.02, 0.05], contrast=[0.0, 0.5], context=[0.0, 0.5, 1.0])
     cells = defaultdict(list)
     for it in items:
         if it["q"].answerable:
@@ -205,13 +205,18 @@ def fit_grader(items: list[dict], w: EvidenceWeights, names: tuple[str, ...]) ->
     best_u = float(np.quantile(p[y == 1], NOT_FOUND_LOSS)) if (y == 1).any() else 0.5
     conf = next((t for t in np.arange(best_u, 0.99, 0.01)
                  if (p >= t).sum() >= 20 and np.mean(y[p >= t]) >= CONFIDENT_PRECISION), 0.99)
+    # an off-topic question (a recipe, the weather) sits near the background: below the calibrated similarity
+    # of all but FLOOR_LOSS of the right answers, nothing is plausible
+    calibrated = X[:, names.index("calibrated")]
+    floor = float(np.quantile(calibrated[y == 1], FLOOR_LOSS)) if (y == 1).any() else float("-inf")
     return Grader({n: float(c) for n, c in zip(names, coef)}, float(bias), float(round(conf, 2)),
                   float(round(best_u, 2)), {n: float(m) for n, m in zip(names, mean)},
-                  {n: float(s) for n, s in zip(names, sd)})
+                  {n: float(s) for n, s in zip(names, sd)}, calibrated_floor=round(floor, 4))
 
 
 CONFIDENT_PRECISION = 0.8  # with e5-small no subset of the fitting sets reaches 0.9 (see the README)
 NOT_FOUND_LOSS = 0.1
+FLOOR_LOSS = 0.03
 GRADER_FEATURES = ("score", "calibrated", "margin", "coverage", "typed_missing", "anchors_missing", "years_missing")
 
 

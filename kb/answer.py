@@ -40,6 +40,7 @@ NO_QUESTION = {
     "en": "The question has no words to search for. Please ask it in words.",
 }
 TWIN_MARGIN = 0.1
+FOLLOW_UP_WEIGHT = 0.7
 
 
 class Answerer:
@@ -65,15 +66,17 @@ class Answerer:
         if not hits:
             return Answer(question, NO_PASSAGES[lang], True, retrieval_query=query, grade=NOT_FOUND)
         qv = np.asarray(self.kb.query_vector(query), dtype=np.float32)
-        if query != question:  # a follow-up: its sentences must answer the new question too
-            qv = qv + np.asarray(self.kb.query_vector(question), dtype=np.float32)
+        if query != question:  # a follow-up: its sentences must answer the new question, in the conversation's
+            # context; the new question weighs more, or the previous answer would simply be repeated
+            qv = (1 - FOLLOW_UP_WEIGHT) * qv + FOLLOW_UP_WEIGHT * np.asarray(self.kb.query_vector(question),
+                                                                              dtype=np.float32)
             qv /= np.linalg.norm(qv)
         kind = answer_kind(question)
         yardstick = self.kb.background.yardstick(qv, lang)
         evidence = gather(question, qv, yardstick, hits, kind, s.languages, s.evidence_calibration_power)
         ranked = score(evidence, EvidenceWeights.from_settings(s))
         x = features(ranked, hits, kind)
-        grade, p = self.grader().grade(x)
+        grade, p = self.grader().grade(x, follow_up=query != question)
         signals = {**{k: round(v, 4) for k, v in x.items()}, "answer_kind": kind, "probability": round(p, 4),
                    "grade": grade, "top_passage_score": round(hits[0].score, 4)}
         if grade == NOT_FOUND:

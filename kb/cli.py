@@ -74,7 +74,7 @@ def _answer_from_json(d: dict):
     return Answer(d["question"], d["answer"], d["abstained"],
                   [Citation(**{k: c.get(k) for k in Citation.__slots__}) for c in d["citations"]],
                   [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in d.get("leads") or []],
-                  d.get("retrieval_query", ""), d.get("signals") or {}, d.get("notice"))
+                  d.get("retrieval_query", ""), d.get("signals") or {}, d.get("notice"), d.get("grade", "confident"))
 
 
 def _fail(e: KBError) -> None:

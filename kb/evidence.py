@@ -10,6 +10,8 @@ thing whatever the question's and the sentence's languages are.
 - `typed`: whether the sentence can give the kind of answer asked for (amount, count, date, duration,
   percentage, clock time — kb.quantities);
 - `passage`: the passage's search score relative to the best passage (the retrieval context);
+- `context`: the passage's own similarity to the question, calibrated like the sentence's (the topic around
+  the sentence, fair across languages, where `passage` carries the lexical match);
 - `contrast`: how much the sentence stands out from the other candidate sentences of its document (the detail
   the question asks for, rather than the document's general topic); within one document every sentence has
   the same language, so this is fair across languages too.
@@ -50,6 +52,7 @@ class Evidence:
     typed: bool = True
     years: bool = True
     passage: float = 0.0
+    context: float = 0.0
     contrast: float = 0.0
     has_anchors: bool = False  # the question names something (a place, a person, a number)
     score: float = 0.0
@@ -70,11 +73,13 @@ class EvidenceWeights:
     coverage: float
     anchors: float
     contrast: float
+    context: float = 0.0
 
     @classmethod
     def from_settings(cls, s) -> "EvidenceWeights":
         return cls(s.evidence_weight_calibrated, s.evidence_weight_passage, s.evidence_weight_typed,
-                   s.evidence_weight_coverage, s.evidence_weight_anchors, s.evidence_weight_contrast)
+                   s.evidence_weight_coverage, s.evidence_weight_anchors, s.evidence_weight_contrast,
+                   s.evidence_weight_context)
 
 
 def gather(question: str, question_vector, yardstick: Yardstick, hits: list[Hit], kind: str | None,
@@ -93,6 +98,8 @@ def gather(question: str, question_vector, yardstick: Yardstick, hits: list[Hit]
             continue
         lang = h.payload.get("chunk_language") or h.payload.get("language") or "en"
         context_found, context_total = anchor_match(question, h.text)
+        context = (yardstick.calibrated(float(h.vector @ qv), lang, calibration_power)
+                   if h.vector is not None else 0.0)
         years_ok = mentions_years(years, h.text, h.payload.get("date"))
         sims = vectors @ qv
         for (a, b), sim in zip(spans, sims):
@@ -109,7 +116,7 @@ def gather(question: str, question_vector, yardstick: Yardstick, hits: list[Hit]
                 anchors=found / total if total else 0.0,
                 context_anchors=context_found / context_total if context_total else 0.0,
                 has_anchors=context_total > 0,
-                typed=gives_kind(kind, statement), years=years_ok, passage=h.score - best))
+                typed=gives_kind(kind, statement), years=years_ok, passage=h.score - best, context=context))
     by_doc: dict[str, list[float]] = defaultdict(list)
     for e in out:
         by_doc[hits[e.hit].source].append(e.similarity)
@@ -123,7 +130,8 @@ def score(evidence: list[Evidence], w: EvidenceWeights) -> list[Evidence]:
     """Score every sentence in place; return the statement-shaped ones, best first."""
     for e in evidence:
         e.score = (w.calibrated * e.calibrated + w.passage * e.passage + w.typed * e.typed
-                   + w.coverage * e.coverage + w.anchors * e.anchors + w.contrast * e.contrast)
+                   + w.coverage * e.coverage + w.anchors * e.anchors + w.contrast * e.contrast
+                   + w.context * e.context)
     return sorted((e for e in evidence if e.answerable_form), key=lambda e: -e.score)
 
 
@@ -140,5 +148,6 @@ def rerank(hits: list[Hit], evidence: list[Evidence], w: EvidenceWeights) -> lis
         h = hits[i]
         e = best.get(i)
         out.append(Hit(rank=rank, score=e.score if e else h.score, chunk_id=h.chunk_id, payload=h.payload,
-                       sentence_vectors=h.sentence_vectors, best_sentence=(e.start, e.end) if e else None))
+                       sentence_vectors=h.sentence_vectors, best_sentence=(e.start, e.end) if e else None,
+                       vector=h.vector))
     return out

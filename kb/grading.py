@@ -18,6 +18,7 @@ from kb.errors import ConfigError
 from kb.evidence import Evidence
 
 CONFIDENT, UNCERTAIN, NOT_FOUND = "confident", "uncertain", "not_found"
+FOLLOW_UP_LEEWAY = 0.15
 GRADES = (CONFIDENT, UNCERTAIN, NOT_FOUND)
 
 
@@ -49,6 +50,7 @@ class Grader:
     mean: dict[str, float] = field(default_factory=dict)
     scale: dict[str, float] = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
+    calibrated_floor: float = float("-inf")  # below it nothing is plausible: not found whatever the model says
 
     @classmethod
     def load(cls, path: Path | None = None, confident_at: float | None = None,
@@ -60,7 +62,8 @@ class Grader:
                 text = Path(path).read_text(encoding="utf-8")
             d = json.loads(text)
             g = cls(dict(d["weights"]), float(d["bias"]), float(d["confident_at"]), float(d["uncertain_at"]),
-                    dict(d.get("mean") or {}), dict(d.get("scale") or {}), dict(d.get("provenance") or {}))
+                    dict(d.get("mean") or {}), dict(d.get("scale") or {}), dict(d.get("provenance") or {}),
+                    float(d.get("calibrated_floor", float("-inf"))))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ConfigError(f"cannot read the answer grading model {path or 'kb/data/answer_grading.json'}: "
                               f"{e}. Unset KB_ANSWER_GRADING or rerun `python bench/answers.py --fit`") from e
@@ -76,17 +79,23 @@ class Grader:
             z += w * (x.get(name, 0.0) - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def grade(self, x: dict[str, float]) -> tuple[str, float]:
+    def grade(self, x: dict[str, float], follow_up: bool = False) -> tuple[str, float]:
+        """The grade and its probability. A follow-up ("o kiek kartų per dieną?") is on the conversation's topic
+        by construction: the off-topic floor does not apply to it."""
         if not x:
             return NOT_FOUND, 0.0
         p = self.probability(x)
+        if not follow_up and x.get("calibrated", 0.0) < self.calibrated_floor:
+            return NOT_FOUND, p
         if p >= self.confident_at:
             return CONFIDENT, p
-        if p >= self.uncertain_at:
+        # a follow-up has less to go on than the standalone questions the model was fitted on: its closest
+        # evidence is shown as uncertain unless it is clearly weak
+        if p >= self.uncertain_at - (FOLLOW_UP_LEEWAY if follow_up else 0.0):
             return UNCERTAIN, p
         return NOT_FOUND, p
 
     def to_json(self) -> dict:
         return {"weights": self.weights, "bias": self.bias, "confident_at": self.confident_at,
-                "uncertain_at": self.uncertain_at, "mean": self.mean, "scale": self.scale,
-                "provenance": self.provenance}
+                "uncertain_at": self.uncertain_at, "calibrated_floor": self.calibrated_floor, "mean": self.mean,
+                "scale": self.scale, "provenance": self.provenance}

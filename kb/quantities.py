@@ -26,19 +26,26 @@ _NUMBER_WORDS = re.compile(
     r"vienpadsmit|divpadsmit|piecpadsmit|divdesmit|trīsdesmit|simt\w*|tūkstoš\w*)\b", re.IGNORECASE)
 
 
-def number_values(text: str) -> set[float]:
-    """Every value a number in `text` can stand for: "7,800" is 7800 in English and 7.8 in Lithuanian or
-    Latvian, so both are returned; "363 237,51" gives 363237.51. Scale words are applied
-    ("1,2 mln." gives 1200000 too)."""
-    out: set[float] = set()
+def number_mentions(text: str) -> list[set[float]]:
+    """Each number written in `text` with every value it can stand for: "7,800" is 7800 in English and 7.8 in
+    Lithuanian or Latvian, so both; "363 237,51" is 363237.51; scale words apply ("1,2 mln." is also
+    1200000)."""
+    out = []
     for m in _NUM.finditer(text):
         raw = re.sub(_SPACE, " ", m.group())
+        values = set()
         for v in _readings(raw):
-            out.add(v)
+            values.add(v)
             scale = _scale_after(text, m.end())
             if scale:
-                out.add(round(v * scale, 6))
+                values.add(round(v * scale, 6))
+        out.append(values)
     return out
+
+
+def number_values(text: str) -> set[float]:
+    """Every value the numbers in `text` can stand for (see number_mentions)."""
+    return set().union(*number_mentions(text)) if _NUM.search(text) else set()
 
 
 def _readings(raw: str) -> set[float]:
@@ -162,6 +169,11 @@ _Q_KINDS: tuple[tuple[str, re.Pattern], ...] = (
         r"vērtīb\w*|finansējum\w*)", re.IGNORECASE)),
     ("time", re.compile(r"\b(?:at )?what time\b|\bkelint\w* valand\w*|\bkuriuo laiku\b|\bcikos\b|\bkurā laikā\b",
                         re.IGNORECASE)),
+    ("count", re.compile(  # a length or distance: a number, not a duration
+        r"\bhow long is (?:the|this|that|it)\b|\bhow many (?:kilomet|km|metres|meters)\w*|\bwhat (?:is the )?"
+        r"(?:total )?(?:length|distance)\b|\bkok(?:s|io) (?:yra )?" + _W + r"{0,6}(?:ilgis|atstumas)\b|"
+        r"\bkiek kilometr\w*|\bkād(?:s|a) (?:ir )?" + _W + r"{0,6}(?:garums|attālums)\b|\bcik kilometr\w*",
+        re.IGNORECASE)),
     ("duration", re.compile(
         r"\bhow long\b|\bhow many (?:hours|days|weeks|months|years|minutes|nights)\b|"
         r"\bkiek (?:laiko|ilgai|valand\w*|dien\w*|savaič\w*|mėnes\w*|met\w*|minuč\w*|parų)\b|\bkaip ilgai\b|"
@@ -233,6 +245,7 @@ def _fold(word: str) -> str:
 
 
 NAME_PREFIX = 4
+_NOT_NAMES = {"eur", "eir", "usd", "proc"}  # currency codes and units written in capitals
 
 
 def name_keys(text: str) -> set[str]:
@@ -248,7 +261,9 @@ def name_keys(text: str) -> set[str]:
         opens = not start or start[-1] in ".!?:;\n„\"“«(" or start.endswith("–")
         if opens and not w.isupper():
             continue
-        out.add(_fold(w)[:NAME_PREFIX])
+        key = _fold(w)[:NAME_PREFIX]
+        if key not in _NOT_NAMES:
+            out.add(key)
     return out
 
 
@@ -259,7 +274,7 @@ def anchor_match(question: str, sentence: str) -> tuple[int, int]:
     q_names = name_keys(question)
     s_words = {_fold(w)[:NAME_PREFIX] for w in _WORD.findall(sentence) if len(w) >= 3}
     years = {float(y) for y in question_years(question)}
-    q_numbers = {v for v in number_values(question) if v not in years}
-    s_numbers = number_values(sentence)
-    found = len(q_names & s_words) + sum(1 for v in q_numbers if v in s_numbers)
+    q_numbers = [m for m in number_mentions(question) if not m & years]
+    s_numbers = number_values(sentence) if q_numbers else set()
+    found = len(q_names & s_words) + sum(1 for m in q_numbers if m & s_numbers)
     return found, len(q_names) + len(q_numbers)

@@ -96,9 +96,10 @@ class Searcher:
             else:
                 node = self._hybrid(query, dense, filters, prefetch, k, opts)
         records = self.store.query(StoreQuery(node=node, limit=k, where=where, hnsw_ef=s.hnsw_ef,
-                                              with_vectors=(SENTENCES,) if with_sentences else ()))
+                                              with_vectors=(SENTENCES, DENSE) if with_sentences else ()))
         return [Hit(rank=i + 1, score=r.score, chunk_id=r.id, payload=r.payload,
-                    sentence_vectors=_sentence_matrix(r.vectors)) for i, r in enumerate(records)]
+                    sentence_vectors=_sentence_matrix(r.vectors), vector=_dense(r.vectors))
+                for i, r in enumerate(records)]
 
     def _hybrid(self, query: str, dense: list[float], filters: SearchFilters | None, prefetch: int, k: int,
                 opts: SearchOptions) -> Blend | Rrf:
@@ -130,6 +131,13 @@ def _sentence_matrix(vectors: dict | None):
 
     rows = (vectors or {}).get(SENTENCES)
     return np.asarray(rows, dtype=np.float32) if rows else None
+
+
+def _dense(vectors: dict | None):
+    import numpy as np
+
+    v = (vectors or {}).get(DENSE)
+    return np.asarray(v, dtype=np.float32) if v else None
 
 
 @lru_cache(maxsize=4096)

@@ -115,6 +115,8 @@ class Settings(BaseSettings):
                                            "names and numbers it contains (any language) (fitted).")
     evidence_weight_contrast: float = Field(0.0, description="Sentence score: weight of how much it stands out "
                                             "from the other candidate sentences of its document (fitted).")
+    evidence_weight_context: float = Field(0.0, description="Sentence score: weight of its passage's own "
+                                           "similarity to the question, calibrated for the language pair (fitted).")
     evidence_calibration_power: float = Field(1.0, ge=0, le=1, description="How far a cross-lingual "
                                               "similarity is scaled up to the same-language range (0: only the "
                                               "question's background is removed; 1: fully) (fitted).")

@@ -69,6 +69,7 @@ class Hit:
     payload: dict
     sentence_vectors: object = None  # numpy (n, dim), rows in payload["sentence_spans"] order
     best_sentence: tuple[int, int] | None = None  # span of the sentence that ranked it (sentence rerank)
+    vector: object = None  # the passage's dense vector (numpy), returned with the sentence vectors
 
     @property
     def source(self) -> str:

@@ -1,5 +1,6 @@
 """Extractive answers: citations are verbatim chunk text, every [n] is cited, near-duplicates merge,
-follow-ups are resolved, 'not found' lists leads."""
+follow-ups are resolved, 'not found' lists leads; grades (confident, uncertain, not found) in the JSON; a
+question without words is declined at once; statements are readable while quotes stay verbatim."""
 
 import json
 import re
@@ -70,8 +71,8 @@ def test_follow_up_questions_lean_on_the_previous_one():
 def test_kb_ask_cli_json(kb_home, tmp_path, monkeypatch):
     monkeypatch.setenv("KB_EMBED_MODEL", "hash")
     monkeypatch.setenv("KB_SOURCE_ROOT", str(tmp_path))
-    monkeypatch.setenv("KB_ABSTAIN_SIMILARITY", "-1")
-    monkeypatch.setenv("KB_ABSTAIN_SIMILARITY_WITH_OVERLAP", "-1")
+    monkeypatch.setenv("KB_ANSWER_CONFIDENT_AT", "0")
+    monkeypatch.setenv("KB_ANSWER_UNCERTAIN_AT", "0")
     for rel, (lang, text) in DOCS.items():
         write(tmp_path / rel, f"---\nlanguage: {lang}\n---\n{text}\n")
     assert CliRunner().invoke(main, ["ingest", str(tmp_path / "seminars"), str(tmp_path / "visits")]).exit_code == 0
@@ -95,3 +96,45 @@ def test_real_model_merges_the_same_fact_from_two_languages(e5, kb_home, tmp_pat
         cited = {c.source for c in a.citations if f"[{c.n}]" in first_line}
         assert cited == {"seminars/lt.md", "seminars/lv.md"}
         assert first_line.startswith("Bilietas autobusu")  # shown in the question's language
+
+
+def test_a_question_without_words_is_declined_at_once(settings, tmp_path):
+    with KnowledgeBase.open(settings) as kb:
+        _ingest(kb, tmp_path)
+        for q in ("???!!!", "🙂🙂", "  ...  "):
+            a = kb.ask(q, language="lv")
+            assert a.abstained and a.grade == "not_found" and not a.citations and not a.leads
+            assert a.answer.startswith("Jautājumā nav vārdu")
+            assert a.to_json()["grade"] == "not_found"
+
+
+def test_uncertain_answers_show_the_closest_evidence_with_its_citation(settings, tmp_path):
+    s = settings.model_copy(update={"answer_confident_at": 2.0, "answer_uncertain_at": 0.0})
+    with KnowledgeBase.open(s) as kb:
+        _ingest(kb, tmp_path)
+        a = kb.ask("How much did the Pomerania visit cost? EUR 14,200")
+        assert a.grade == "uncertain" and not a.abstained and len(a.citations) == 1
+        assert a.answer.startswith("I found no definite answer") and a.answer.endswith("[1]")
+        _check_citations(a, kb)
+        assert a.to_json()["grade"] == "uncertain"
+
+
+def test_statements_are_readable_and_quotes_verbatim(settings, tmp_path):
+    write(tmp_path / "notes" / "bold.md", "---\nlanguage: en\n---\n"
+          "The study visit cost **EUR 14,200** in total, paid from the project budget.\n")
+    s = settings.model_copy(update={"answer_confident_at": 0.0, "answer_uncertain_at": 0.0})
+    with KnowledgeBase.open(s) as kb:
+        Ingestor(kb).ingest([tmp_path / "notes"])
+        a = kb.ask("study visit cost EUR 14,200 project budget")
+        assert "**" not in a.answer and "EUR 14,200" in a.answer
+        assert "**EUR 14,200**" in a.citations[0].quote
+        _check_citations(a, kb)
+
+
+def test_markdown_tables_are_stored_as_labelled_rows(settings, tmp_path):
+    write(tmp_path / "t" / "table.md", "---\nlanguage: lt\n---\n# Srautai\n\n| Kryptis | Žmonių per dieną |\n"
+          "|---|---:|\n| Kretinga → Klaipėda | 4 200 |\n| Liepoja → Klaipėda | 310 |\n")
+    with KnowledgeBase.open(settings) as kb:
+        Ingestor(kb).ingest([tmp_path / "t"])
+        text = next(kb.store.scroll()).payload["text"]
+    assert "Kryptis: Liepoja → Klaipėda; Žmonių per dieną: 310" in text and "|---" not in text

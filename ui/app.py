@@ -175,7 +175,7 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
                 if not q:
                     return gr.update(), history, q
                 try:
-                    a = kb.ask(q, [h[0] for h in history][-5:])
+                    a = kb.ask(q, [h[0] for h in history][-5:], language=lg)
                 except KBError as e:
                     return error_html(e), history, q
                 history = (history + [(q, a)])[-20:]

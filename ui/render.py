@@ -30,6 +30,9 @@ CSS = """
 .kb-hit .kb-text {white-space:pre-wrap; margin-top:4px}
 .kb-hit mark {background:#ffe58a; color:inherit; padding:0 1px}
 .kb-notice {font-size:0.85em; opacity:0.8; font-style:italic}
+.kb-a[data-grade="uncertain"] {border-left:4px solid #d9a400}
+.kb-a[data-grade="not_found"] {border-left:4px solid var(--border-color-primary)}
+.kb-grade {display:inline-block; font-size:0.75em; padding:0 6px; border-radius:6px; background:#fff3c4; color:#5c4500}
 .kb-empty {opacity:0.75}
 """
 
@@ -101,8 +104,9 @@ def chat_html(lang: str, turns: list[tuple[str, Answer]]) -> str:
     parts = []
     for i, (question, a) in enumerate(turns, 1):
         parts.append(f'<div class="kb-q"><div class="kb-who">{escape(t(lang, "you"))}</div>{escape(question)}</div>')
-        parts.append(f'<div class="kb-a" data-abstained="{str(a.abstained).lower()}"><div class="kb-who">'
-                     f'{escape(t(lang, "kb"))}</div>{answer_html(lang, i, a)}</div>')
+        badge = f' <span class="kb-grade">{escape(t(lang, "grade_uncertain"))}</span>' if a.grade == "uncertain" else ""
+        parts.append(f'<div class="kb-a" data-abstained="{str(a.abstained).lower()}" data-grade="{escape(a.grade)}">'
+                     f'<div class="kb-who">{escape(t(lang, "kb"))}{badge}</div>{answer_html(lang, i, a)}</div>')
     return '<div class="kb-chat">' + "".join(parts) + "</div>"
 
 
