@@ -31,6 +31,7 @@ from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.language import detect_language  # noqa: E402
 from kb.quantities import answer_kind  # noqa: E402
 from kb.settings import Settings  # noqa: E402
+from kb.filters import filters_from_dict  # noqa: E402
 from kb.types import SearchFilters  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "answers"
@@ -39,8 +40,7 @@ FIT_SETS = ("own", "dev")
 
 
 def _filters(q: Question) -> SearchFilters:
-    f = q.filters or {}
-    return SearchFilters(languages=f.get("languages"), doc_types=f.get("doc_types"), source_glob=f.get("source"))
+    return filters_from_dict(q.filters)
 
 
 def _relevant(q: Question, source: str, page) -> bool:
@@ -58,7 +58,7 @@ def _direction(q: Question, languages: dict[str, str]) -> tuple[str, bool]:
 # -- running the answers -------------------------------------------------------------------------------------
 def run_set(kb: KnowledgeBase, questions: list[Question]) -> list[dict]:
     languages = {d.source: d.language for d in kb.docs()}
-    texts = {r.id: r.payload["text"] for r in kb.store.scroll(None, ["text"])}
+    texts = kb.chunk_texts()
     kb.ask("warm-up question about the knowledge base")
     rows = []
     for q in questions:

@@ -56,7 +56,7 @@ def main() -> None:
         t = time.perf_counter()
         report = Ingestor(kb).ingest([src])
         ingest_s = time.perf_counter() - t
-        texts = [r.payload["text"] for r in kb.store.scroll(fields=["text", "section"])]
+        texts = [r.payload["text"] for r in kb.points(["text", "section"])]
         t = time.perf_counter()
         kb.embedder.embed_passages(texts)
         encode_s = time.perf_counter() - t

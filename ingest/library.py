@@ -136,7 +136,7 @@ class Library:
         """On an empty store, ingest the sample corpus (KB_CORPUS_DIR); None when there is nothing to do."""
         corpus = self.settings.source_path(self.settings.corpus_dir)
         try:
-            empty = self.kb.store.count() == 0
+            empty = self.kb.chunk_count() == 0
         except KBError:
             empty = True
         if not empty or not corpus.is_dir():

@@ -23,7 +23,6 @@ from ingest.report import FileReport, IngestReport
 from kb.errors import IngestError
 from kb.knowledge_base import KnowledgeBase
 from kb.store import doc_id_for
-from kb.store.plan import Match, Where
 from kb.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ class Ingestor:
         """Ingest every file under `paths`; the report says what happened to each. `force` re-reads and
         re-embeds files whose content is already stored (re-index)."""
         t0 = time.perf_counter()
-        embedded0, reused0 = self.kb.vectors_embedded, self.kb.vectors_reused
+        embedded0, reused0 = self.kb.embedder.vectors_embedded, self.kb.embedder.vectors_reused
         self.kb.prepare_for_writes()  # refuse a mismatching collection before anything is read
         report = IngestReport()
         self.chunks_prepared = 0
@@ -146,8 +145,8 @@ class Ingestor:
                 progress(i + 1, len(files), str(path))
         self._flush(pending)
         report.seconds = time.perf_counter() - t0
-        report.embedded = self.kb.vectors_embedded - embedded0
-        report.reused = self.kb.vectors_reused - reused0
+        report.embedded = self.kb.embedder.vectors_embedded - embedded0
+        report.reused = self.kb.embedder.vectors_reused - reused0
         return report
 
     def _flush(self, pending: list[_Pending]) -> None:
@@ -161,9 +160,7 @@ class Ingestor:
         """(a stored source of the same content whose file is gone — the file was renamed or moved —,
         a stored source of the same content whose file is still there — a duplicate copy)."""
         moved = present = None
-        for r in self.kb.store.scroll(Where((Match("content_sha256", (sha,)), Match("chunk_index", (0,)))),
-                                      fields=["source"]):
-            src = r.payload.get("source", "")
+        for src in self.kb.sources_with_content(sha):
             if src and not self.settings.source_path(src).exists():
                 moved = moved or src
             elif src:

@@ -109,6 +109,7 @@ def load_background(folder, embedder) -> Background:
     and bank version), else built and written atomically."""
     import hashlib
     import os
+    import uuid
     from pathlib import Path
 
     key = hashlib.sha256(f"{embedder.fingerprint}|{bank_digest()}".encode()).hexdigest()[:16]
@@ -124,7 +125,7 @@ def load_background(folder, embedder) -> Background:
             log.warning("background bank file %s is unreadable (%s); building it again", path, e)
     bg = Background.build(embedder.embed_passages, embedder.embed_queries)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
+    tmp = path.with_suffix(f".tmp{os.getpid()}-{uuid.uuid4().hex[:8]}.npz")
     span = np.array([[bg.span[(a, b)] for b in BANK_LANGUAGES] for a in BANK_LANGUAGES], dtype=np.float32)
     np.savez(tmp, span=span, **{f"p_{lang}": bg.vectors[lang] for lang in BANK_LANGUAGES})
     os.replace(tmp, path)

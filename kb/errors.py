@@ -13,6 +13,15 @@ class ConfigError(KBError):
     exit_code = 2
 
 
+class FilterError(ConfigError):
+    """A search filter cannot be read (`field` names it, `value` is what was given)."""
+
+    def __init__(self, message: str, field: str, value: str):
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
 class StoreLockedError(KBError):
     """The embedded store is held by another process (`owner`: its pid, command, start and app URL)."""
 

@@ -129,7 +129,7 @@ class EvalOptions:
 
 def run_eval(kb, questions: list[Question], options=None, eval_options: EvalOptions | None = None) -> dict:
     """Metrics (DESIGN.md shape) for `questions` against the knowledge base `kb`."""
-    from kb.types import SearchFilters
+    from kb.filters import filters_from_dict
 
     eo = eval_options or EvalOptions()
     languages = {d.source: d.language for d in kb.docs()}
@@ -138,8 +138,7 @@ def run_eval(kb, questions: list[Question], options=None, eval_options: EvalOpti
     top_scores = {"answerable": [], "unanswerable": []}
     for q in questions:
         f = getattr(q, "filters", None) or {}
-        filters = SearchFilters(languages=f.get("languages"), doc_types=f.get("doc_types"),
-                                since=_date(f.get("since")), until=_date(f.get("until")), source_glob=f.get("source"))
+        filters = filters_from_dict(f)
         hits = kb.search(q.question, eo.candidates, filters, options)
         ranked = ranked_sources(hits)
         top = ranked[0][2] if ranked else 0.0
@@ -172,9 +171,3 @@ def _quantiles(values: list[float]) -> dict:
     v = sorted(values)
     pick = lambda q: round(v[min(len(v) - 1, int(q * (len(v) - 1) + 0.5))], 4)  # noqa: E731
     return {"min": round(v[0], 4), "p25": pick(0.25), "median": pick(0.5), "p75": pick(0.75), "max": round(v[-1], 4)}
-
-
-def _date(value):
-    from datetime import date
-
-    return date.fromisoformat(value) if value else None

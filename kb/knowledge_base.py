@@ -1,13 +1,16 @@
-"""The library's front door: one object that owns the store, the embedder and the sparse encoder.
+"""The library's front door: one object that owns the store, the (caching) embedder and the sparse encoder.
 
-Faces (CLI, UI, ingestion) call this; it never imports them."""
+Faces (CLI, app, ingestion) call its methods; none of them builds store queries or reaches into the store.
+It never imports them."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 
 from kb.embed import Embedder, create_embedder
+from kb.embed.caching import CachingEmbedder
 from kb.errors import KBError
 from kb.sentences import SENTENCES_VERSION, contextual, evidence_spans, readable, sentence_context
 from kb.settings import Settings
@@ -27,16 +30,13 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None):
         self.settings = settings
-        self.store = store
-        self._embedder = embedder
+        self._store = store
+        self._inner_embedder = embedder
+        self._embedder: CachingEmbedder | None = None
         self.sparse = SparseEncoder()
         self._checked = False
-        self._query_vectors: dict[str, object] = {}
-        self._sentence_vectors: dict[str, object] = {}
-        self._cache = None
         self._background = None
-        self.vectors_embedded = 0  # passage vectors computed by the model (the rest came from the cache)
-        self.vectors_reused = 0
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> "KnowledgeBase":
@@ -51,58 +51,40 @@ class KnowledgeBase:
         self.close()
 
     def close(self) -> None:
-        if self._cache is not None:
-            self._cache.close()
-            self._cache = None
-        self.store.close()
+        if self._embedder is not None:
+            self._embedder.close()
+        self._store.close()
 
+    # -- the model -----------------------------------------------------------------------------------------------
     @property
-    def embedding_cache(self):
-        """The passage-vector cache for the current model (None when KB_EMBED_CACHE is off)."""
-        if self._cache is None and self.settings.embed_cache:
-            from kb.embed.cache import EmbeddingCache
+    def embedder(self) -> CachingEmbedder:
+        """The embedding model with its passage-vector cache (KB_EMBED_CACHE) and question-vector memory."""
+        with self._lock:
+            return self._embedder or self._make_embedder()
 
-            self._cache = EmbeddingCache(self.settings.home / "cache" / "embeddings.sqlite",
-                                         self.embedder.fingerprint, self.embedder.dim,
-                                         self.settings.embed_cache_max_entries)
-        return self._cache
-
-    def embed_passages(self, texts: list[str], counted: bool = True):
-        """Passage vectors, from the cache where the same text was embedded before by the same model.
-        `counted`: add to the embedded/reused tallies of ingestion reports (chunks are counted, their
-        sentences are not)."""
-        import numpy as np
-
-        if not texts:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        unique = list(dict.fromkeys(texts))  # a sentence repeated by the chunk overlap is embedded once
-        cache = self.embedding_cache
-        if cache is None:
-            fresh = self.embedder.embed_passages(unique)
-            found = dict(zip(unique, fresh))
-            missing = unique
-        else:
-            cached = cache.get_many(unique)
-            missing = [t for t, v in zip(unique, cached) if v is None]
-            found = {t: v for t, v in zip(unique, cached) if v is not None}
-            if missing:
-                fresh = self.embedder.embed_passages(missing)
-                cache.put_many(missing, fresh)
-                found.update(zip(missing, fresh))
-        if counted:
-            fresh_texts = set(missing)
-            n_fresh = sum(1 for t in texts if t in fresh_texts)
-            self.vectors_embedded += n_fresh
-            self.vectors_reused += len(texts) - n_fresh
-        return np.stack([found[t] for t in texts])
-
-    # -- identity ------------------------------------------------------------------------------------------------
-    @property
-    def embedder(self) -> Embedder:
+    def _make_embedder(self) -> CachingEmbedder:
         if self._embedder is None:
-            self._embedder = create_embedder(self.settings)
+            s = self.settings
+            inner = self._inner_embedder or create_embedder(s)
+            path = s.home / "cache" / "embeddings.sqlite" if s.embed_cache else None
+            self._embedder = CachingEmbedder(inner, path, s.embed_cache_max_entries)
         return self._embedder
 
+    @property
+    def background(self):
+        """The question-background yardstick for the current model (kb.background), built once per model."""
+        with self._lock:
+            if self._background is None:
+                from kb.background import load_background
+
+                self._background = load_background(self.settings.models_path(), self.embedder.inner)
+        return self._background
+
+    def query_vector(self, text: str):
+        """Dense vector of a question (remembered: paging, filters and modes re-ask the same question)."""
+        return self.embedder.query_vector(text)
+
+    # -- identity ------------------------------------------------------------------------------------------------
     def identity(self) -> dict:
         """What must match for vectors and chunks to be mixed in one collection."""
         s = self.settings
@@ -113,43 +95,32 @@ class KnowledgeBase:
     def prepare_for_writes(self) -> None:
         """Create the collection if needed; refuse one built with another configuration."""
         if not self._checked:
-            self.store.ensure(self.identity(), self.embedder.dim)
+            self._store.ensure(self.identity(), self.embedder.dim)
             self._checked = True
 
     def _ready_for_reads(self) -> None:
         if not self._checked:
-            stored = self.store.identity()
+            stored = self._store.identity()
             if stored is None:
-                raise KBError(f"the knowledge base at {self.store.location} is empty; "
+                raise KBError(f"the knowledge base at {self._store.location} is empty; "
                               "ingest documents first with `kb ingest PATH`")
-            check_identity(stored, self.identity(), self.store.location)
+            check_identity(stored, self.identity(), self._store.location)
             self._checked = True
 
+    @property
+    def location(self) -> str:
+        """Where the store is (a folder, or a server URL and collection)."""
+        return self._store.location
+
+    @property
+    def backend(self) -> str:
+        return type(self._store).__name__
+
+    def announce(self, url: str) -> None:
+        """Tell other processes that the app answering at `url` owns this (embedded) store."""
+        self._store.announce(url)
+
     # -- reading -------------------------------------------------------------------------------------------------
-    def query_vector(self, text: str):
-        """Dense vector of a question, cached (paging, filters and modes re-ask the same question)."""
-        v = self._query_vectors.get(text)
-        if v is None:
-            v = self.embedder.embed_queries([text])[0]
-            if len(self._query_vectors) >= 2048:
-                self._query_vectors.pop(next(iter(self._query_vectors)))
-            self._query_vectors[text] = v
-        return v
-
-    def sentence_vectors(self, texts: list[str]):
-        """Passage-prompt vectors of sentences (cached: answers re-read the same top passages)."""
-        import numpy as np
-
-        missing = list(dict.fromkeys(t for t in texts if t not in self._sentence_vectors))
-        if missing:
-            for t, v in zip(missing, self.embedder.embed_passages(missing)):
-                self._sentence_vectors[t] = v
-            while len(self._sentence_vectors) > 20_000:
-                self._sentence_vectors.pop(next(iter(self._sentence_vectors)))
-        if not texts:
-            return np.zeros((0, self.embedder.dim), dtype=np.float32)
-        return np.stack([self._sentence_vectors[t] for t in texts])
-
     def ask(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None,
             language: str | None = None):
         """An extractive answer with numbered citations, graded confident / uncertain / not found (kb.answer);
@@ -158,15 +129,6 @@ class KnowledgeBase:
 
         self._ready_for_reads()
         return Answerer(self).answer(question, history, filters, language)
-
-    @property
-    def background(self):
-        """The question-background yardstick for the current model (kb.background), built once per model."""
-        if self._background is None:
-            from kb.background import load_background
-
-            self._background = load_background(self.settings.models_path(), self.embedder)
-        return self._background
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
                options=None, with_sentences: bool = False, rerank: bool | None = None) -> list[Hit]:
@@ -180,13 +142,11 @@ class KnowledgeBase:
         s = self.settings
         k = k or s.top_k
         rerank = s.search_rerank if rerank is None else rerank
-        searcher = Searcher(self.store, self.query_vector, self.sparse, s)
+        searcher = Searcher(self._store, self.query_vector, self.sparse, s)
         if not rerank or (options is not None and getattr(options, "mode", None) == "sparse"):
             return searcher.search(query, k, filters, options, with_sentences)
         hits = searcher.search(query, max(k, s.search_rerank_candidates), filters, options, with_sentences=True)
-        if not hits:
-            return hits
-        return self.rerank(query, hits)[:k]
+        return self.rerank(query, hits)[:k] if hits else hits
 
     def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Passages reordered by their best sentence for `query` (kb.evidence.rerank)."""
@@ -206,7 +166,7 @@ class KnowledgeBase:
     def docs(self) -> list[DocInfo]:
         """Every stored document (one row per source, current version)."""
         rows: dict[str, DocInfo] = {}
-        for r in self.store.scroll(Where((_first_chunk(),)), fields=_DOC_FIELDS):
+        for r in self._store.scroll(Where((_first_chunk(),)), fields=_DOC_FIELDS):
             p = r.payload
             info = DocInfo(doc_id=p["doc_id"], source=p["source"], title=p.get("title", ""),
                            doc_type=p.get("doc_type", "other"), language=p.get("language", "und"),
@@ -220,38 +180,56 @@ class KnowledgeBase:
 
     def source_of(self, doc_id: str) -> str | None:
         """The stored source path of a document id (None when no such document is stored)."""
-        for r in self.store.scroll(Where((Match("doc_id", (doc_id,)), _first_chunk())), fields=["source"]):
+        for r in self._store.scroll(Where((Match("doc_id", (doc_id,)), _first_chunk())), fields=["source"]):
             return r.payload.get("source")
         return None
 
+    def sources_with_content(self, content_sha256: str) -> list[str]:
+        """Stored sources whose file had exactly this content (a renamed, moved or copied file)."""
+        return [r.payload.get("source", "") for r in self._store.scroll(
+            Where((Match("content_sha256", (content_sha256,)), _first_chunk())), fields=["source"])]
+
     def document_count(self) -> int:
         """Stored documents, counted in the store (cheap enough for a status line polled every few seconds)."""
-        return self.store.count(Where((_first_chunk(),)))
+        return self._store.count(Where((_first_chunk(),)))
+
+    def chunk_count(self) -> int:
+        """Stored passages."""
+        return self._store.count()
+
+    def points(self, fields: list[str] | None = None):
+        """Every stored point (id and payload, restricted to `fields`), for inspection, exports and tests."""
+        return self._store.scroll(None, fields)
+
+    def chunk_texts(self) -> dict[str, str]:
+        """Every stored passage's text by chunk id (checks that quotes are verbatim)."""
+        return {r.id: r.payload.get("text", "") for r in self._store.scroll(None, ["text"])}
 
     def stats(self) -> dict:
         """Counts for `kb stats` and the app's About page."""
         docs = self.docs()
-        by = lambda key: dict(sorted(self.store.facet(key).items()))  # noqa: E731
-        return {"location": self.store.location, "backend": type(self.store).__name__,
-                "identity": self.store.identity(), "documents": len(docs), "chunks": self.store.count(),
+        by = lambda key: dict(sorted(self._store.facet(key).items()))  # noqa: E731
+        return {"location": self.location, "backend": self.backend,
+                "identity": self._store.identity(), "documents": len(docs), "chunks": self._store.count(),
                 "documents_by_language": _tally(d.language for d in docs),
                 "documents_by_type": _tally(d.doc_type for d in docs),
                 "chunks_by_language": by("chunk_language") if docs else {}}
 
     def stored_version(self, doc_id: str) -> tuple[str, bool] | None:
         """(content hash, complete?) of the newest stored version of a document, or None."""
-        firsts = list(self.store.scroll(Where((Match("doc_id", (doc_id,)), _first_chunk())),
-                                        fields=["content_sha256", "chunk_count", "ingested_at"]))
+        firsts = list(self._store.scroll(Where((Match("doc_id", (doc_id,)), _first_chunk())),
+                                         fields=["content_sha256", "chunk_count", "ingested_at"]))
         if not firsts:
             return None
         newest = max(firsts, key=lambda r: r.payload.get("ingested_at") or "")
         sha = newest.payload["content_sha256"]
-        n = self.store.count(Where((Match("doc_id", (doc_id,)), Match("content_sha256", (sha,)))))
+        n = self._store.count(Where((Match("doc_id", (doc_id,)), Match("content_sha256", (sha,)))))
         return sha, n == int(newest.payload.get("chunk_count", -1)) and len(firsts) == 1
 
     # -- writing -------------------------------------------------------------------------------------------------
     def write_documents(self, docs: list[list[Chunk]]) -> None:
-        """Store several documents' chunks (embedded together), then remove each document's older versions.
+        """Store several documents' chunks (embedded together, with their sentences), then remove each
+        document's older versions.
 
         New chunks are written before old ones are deleted, so a reader never sees a document vanish, and a
         crash in between leaves both versions, which the next run repairs."""
@@ -263,8 +241,8 @@ class KnowledgeBase:
             c.sentence_spans = [[a, b] for a, b in evidence_spans(c.text)] or [[0, len(c.text)]]
         sentence_texts = [contextual(readable(c.text[a:b]), sentence_context(c.title, c.section))
                           for c in flat for a, b in c.sentence_spans]
-        dense = self.embed_passages([_embedding_text(c) for c in flat])
-        sentence_vectors = self.embed_passages(sentence_texts, counted=False)
+        dense = self.embedder.embed_passages([_embedding_text(c) for c in flat])
+        sentence_vectors = self.embedder.embed_passages(sentence_texts, counted=False)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         points, row = [], 0
         for c, v in zip(flat, dense):
@@ -275,25 +253,29 @@ class KnowledgeBase:
                                      sentence_vectors[row:row + n].tolist()))
             row += n
         for i in range(0, len(points), 256):
-            self.store.upsert(points[i:i + 256])
+            self._store.upsert(points[i:i + 256])
         for chunks in docs:
             if chunks:
                 c = chunks[0]
-                self.store.delete(Where((Match("doc_id", (c.doc_id,)),),
-                                        must_not=(Match("content_sha256", (c.content_sha256,)),)))
+                self._store.delete(Where((Match("doc_id", (c.doc_id,)),),
+                                         must_not=(Match("content_sha256", (c.content_sha256,)),)))
 
     def delete_source(self, source: str) -> int:
         """Remove a document by its source path; returns the number of chunks removed."""
         where = Where((Match("source", (source,)),))
-        n = self.store.count(where)
+        n = self._store.count(where)
         if n:
-            self.store.delete(where)
+            self._store.delete(where)
         return n
 
     def delete_all(self) -> None:
         """Drop the whole collection (used to rebuild after a model or chunking change)."""
-        self.store.drop()
+        self._store.drop()
         self._checked = False
+
+    def optimize(self) -> None:
+        """Let the store build its indexes after a bulk load (the app does it when ingestion is idle)."""
+        self._store.optimize()
 
 
 def _first_chunk():

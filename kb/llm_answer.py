@@ -84,8 +84,8 @@ def _supports(claim: str, hit: Hit, kb, min_similarity: float, min_overlap: floa
     """The claim is close in meaning to a sentence of the passage, or shares most of its content words."""
     lang = hit.payload.get("chunk_language", "en")
     sentences = [hit.text[a:b] for a, b in sentence_spans(hit.text, 0, len(hit.text))] or [hit.text]
-    cv = kb.sentence_vectors([claim])[0]
-    sims = kb.sentence_vectors(sentences) @ cv
+    cv = kb.embedder.claim_vectors([claim])[0]
+    sims = kb.embedder.claim_vectors(sentences) @ cv
     if float(np.max(sims)) >= min_similarity:
         return True
     claim_terms = set(document_terms(claim, lang))
@@ -97,7 +97,7 @@ def quote_for(claim: str, hit: Hit, kb) -> str:
     """The passage sentence closest to the claim, verbatim."""
     spans = sentence_spans(hit.text, 0, len(hit.text)) or [(0, len(hit.text))]
     sentences = [hit.text[a:b] for a, b in spans]
-    sims = kb.sentence_vectors(sentences) @ kb.sentence_vectors([claim])[0]
+    sims = kb.embedder.claim_vectors(sentences) @ kb.embedder.claim_vectors([claim])[0]
     return sentences[int(np.argmax(sims))]
 
 

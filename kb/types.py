@@ -59,6 +59,10 @@ class SearchFilters:
                         self.chunk_languages])
 
 
+HIT_DETAIL_FIELDS = ("section", "page_label", "page_end", "chunk_language", "char_start", "char_end", "doc_id",
+                     "chunk_index")
+
+
 @dataclass(slots=True)
 class Hit:
     """One ranked passage returned by a search (with its sentence vectors when the search asked for them)."""
@@ -79,13 +83,27 @@ class Hit:
     def text(self) -> str:
         return self.payload.get("text", "")
 
-    def to_json(self) -> dict:
-        """The DESIGN.md search-hit shape."""
+    def to_json(self, full: bool = False) -> dict:
+        """The DESIGN.md search-hit shape; `full` adds what the faces show besides (section, printed page
+        label, the passage's own language, character offsets, the best sentence), as the JSON API sends it."""
         p = self.payload
-        return {"rank": self.rank, "score": round(float(self.score), 6), "chunk_id": self.chunk_id,
-                "source": p.get("source"), "title": p.get("title"), "page": p.get("page"),
-                "language": p.get("language"), "doc_type": p.get("doc_type"), "date": p.get("date"),
-                "text": p.get("text")}
+        out = {"rank": self.rank, "score": round(float(self.score), 6), "chunk_id": self.chunk_id,
+               "source": p.get("source"), "title": p.get("title"), "page": p.get("page"),
+               "language": p.get("language"), "doc_type": p.get("doc_type"), "date": p.get("date"),
+               "text": p.get("text")}
+        if full:
+            out.update({k: p.get(k) for k in HIT_DETAIL_FIELDS})
+            out["best_sentence"] = list(self.best_sentence) if self.best_sentence else None
+        return out
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Hit":
+        """The inverse of to_json(full=True): the same Hit a local search returns (without vectors)."""
+        payload = {k: d.get(k) for k in ("source", "title", "page", "language", "doc_type", "date", "text",
+                                         *HIT_DETAIL_FIELDS) if k in d}
+        best = d.get("best_sentence")
+        return cls(rank=int(d["rank"]), score=float(d["score"]), chunk_id=str(d["chunk_id"]), payload=payload,
+                   best_sentence=tuple(best) if best else None)
 
 
 @dataclass(slots=True)
@@ -106,6 +124,10 @@ class DocInfo:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "DocInfo":
+        return cls(**{k: d.get(k) for k in cls.__slots__ if k != "warnings"}, warnings=list(d.get("warnings") or []))
 
 
 @dataclass(slots=True)
@@ -137,6 +159,10 @@ class Citation:
                 "language": self.language, "quote": self.quote, "title": self.title,
                 "page_label": self.page_label, "date": self.date, "doc_type": self.doc_type}
 
+    @classmethod
+    def from_json(cls, d: dict) -> "Citation":
+        return cls(**{k: d.get(k) for k in cls.__slots__})
+
 
 @dataclass(slots=True)
 class Answer:
@@ -156,5 +182,14 @@ class Answer:
         """The DESIGN.md ask shape (plus the grade, leads, the query used for retrieval and the signals)."""
         return {"question": self.question, "answer": self.answer, "abstained": self.abstained,
                 "grade": self.grade, "citations": [c.to_json() for c in self.citations],
-                "leads": [h.to_json() for h in self.leads], "retrieval_query": self.retrieval_query,
+                "leads": [h.to_json(full=True) for h in self.leads], "retrieval_query": self.retrieval_query,
                 "signals": self.signals, "notice": self.notice}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Answer":
+        """The inverse of to_json: the same Answer a local `ask` returns."""
+        return cls(question=d["question"], answer=d["answer"], abstained=bool(d["abstained"]),
+                   citations=[Citation.from_json(c) for c in d.get("citations") or []],
+                   leads=[Hit.from_json(h) for h in d.get("leads") or []],
+                   retrieval_query=d.get("retrieval_query", ""), signals=dict(d.get("signals") or {}),
+                   notice=d.get("notice"), grade=d.get("grade", "confident"))

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from conftest import write
 from ingest.pipeline import Ingestor
-from kb.cli import main
+from ui.cli import main
 from kb.followup import retrieval_query
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
@@ -31,7 +31,7 @@ def _ingest(kb, root):
 
 
 def _check_citations(answer, kb):
-    texts = {r.id: r.payload["text"] for r in kb.store.scroll()}
+    texts = {r.id: r.payload["text"] for r in kb.points()}
     numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert numbers == {c.n for c in answer.citations}
     for c in answer.citations:
@@ -136,5 +136,5 @@ def test_markdown_tables_are_stored_as_labelled_rows(settings, tmp_path):
           "|---|---:|\n| Kretinga → Klaipėda | 4 200 |\n| Liepoja → Klaipėda | 310 |\n")
     with KnowledgeBase.open(settings) as kb:
         Ingestor(kb).ingest([tmp_path / "t"])
-        text = next(kb.store.scroll()).payload["text"]
+        text = next(kb.points()).payload["text"]
     assert "Kryptis: Liepoja → Klaipėda; Žmonių per dieną: 310" in text and "|---" not in text

@@ -12,7 +12,7 @@ import pytest
 from ingest.evalsets import answer_sets, build
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
-from kb.types import SearchFilters
+from kb.filters import filters_from_dict
 
 # (answered from a relevant document, of them cross-lingual, unanswerable not answered confidently)
 FLOORS = {"own": (0.62, 0.52, 0.78), "independent": (0.56, 0.47, 0.48)}
@@ -40,11 +40,9 @@ def test_answers_on_the_set(set_homes, name):
     rows = []
     with KnowledgeBase.open(set_homes[name]) as kb:
         languages = {d.source: d.language for d in kb.docs()}
-        texts = {r.id: r.payload["text"] for r in kb.store.scroll(None, ["text"])}
+        texts = kb.chunk_texts()
         for q in questions:
-            f = q.filters or {}
-            a = kb.ask(q.question, filters=SearchFilters(languages=f.get("languages"), doc_types=f.get("doc_types"),
-                                                         source_glob=f.get("source")))
+            a = kb.ask(q.question, filters=filters_from_dict(q.filters))
             assert all(c.quote and c.quote in texts[c.chunk_id] for c in a.citations), q.id
             first = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer.splitlines()[-1 if a.grade == "uncertain" else 0])}
             right = q.answerable and any(_relevant(q, c) for c in a.citations if c.n in first)

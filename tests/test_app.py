@@ -38,7 +38,8 @@ def served(settings, tmp_path, monkeypatch, request):
     """The whole app (FastAPI + Gradio) on a free port; `request.param` overrides settings."""
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     from ui.app import build_app
-    from ui.server import create_app, start_in_thread
+    from ui.api import create_app
+    from ui.serve import start_in_thread
 
     kb, library = _kb_with_docs(settings, tmp_path, **getattr(request, "param", {}))
     running = start_in_thread(create_app(kb, build_app(kb, library)))
@@ -59,7 +60,7 @@ def test_search_and_ask_endpoints(served):
     assert {"rank", "source", "page", "language", "text"} <= set(found["hits"][0])
     answer = client.predict("Kiek kainuoja bilietas iš Liepojos į Klaipėdą?", api_name="/ask")
     assert set(answer) >= {"question", "answer", "abstained", "citations"}
-    texts = {r.id: r.payload["text"] for r in kb.store.scroll()}
+    texts = {r.id: r.payload["text"] for r in kb.points()}
     assert answer["citations"] and all(c["quote"] in texts[c["chunk_id"]] for c in answer["citations"])
 
 
@@ -200,7 +201,7 @@ def test_ingest_by_path_is_accepted_from_this_machine_only(settings, tmp_path):
     from fastapi.testclient import TestClient
 
     from ui.app import build_app
-    from ui.server import create_app
+    from ui.api import create_app
 
     kb, library = _kb_with_docs(settings, tmp_path)
     with kb:

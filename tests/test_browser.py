@@ -49,7 +49,8 @@ def app_url(e5, tmp_path, kb_home, monkeypatch):
     """The app over a small lt/lv/en library with the real model (answers and cross-lingual search)."""
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
     from ui.app import build_app
-    from ui.server import create_app, start_in_thread
+    from ui.api import create_app
+    from ui.serve import start_in_thread
 
     s = Settings(home=kb_home, source_root=tmp_path, upload_dir=tmp_path / "uploads", ui_language="en")
     kb = KnowledgeBase.open(s, embedder=e5)

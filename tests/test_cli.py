@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write
-from kb.cli import main
+from ui.cli import main
 
 LT = """---
 title: Inovacijų stovykla Palangoje

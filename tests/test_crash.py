@@ -16,7 +16,7 @@ from conftest import ROOT, write
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 
-KB = [sys.executable, "-m", "kb.cli"]
+KB = [sys.executable, "-m", "ui.cli"]
 TRIALS = 20
 
 
@@ -32,7 +32,7 @@ def _files(folder: Path, version: int) -> None:
 def _state(home: Path, root: Path) -> dict:
     s = Settings(home=home, embed_model="hash", source_root=root)
     with KnowledgeBase.open(s) as kb:
-        return {r.id: {k: v for k, v in r.payload.items() if k != "ingested_at"} for r in kb.store.scroll()}
+        return {r.id: {k: v for k, v in r.payload.items() if k != "ingested_at"} for r in kb.points()}
 
 
 def _env(home: Path, root: Path) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import shared_path, write
-from kb.cli import main
+from ui.cli import main
 from kb.evaluation import score_ranking
 
 DOCS = {

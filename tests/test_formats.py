@@ -49,7 +49,7 @@ def test_pdf_chunks_are_exact_slices_of_their_page_and_search_returns_the_page(k
     report = Ingestor(kb).ingest([f])
     assert report.exit_code == 0 and report.files[0].pages == 4
     doc = parse_pdf(guide_pdf, "x")
-    for r in kb.store.scroll():
+    for r in kb.points():
         p = r.payload
         assert p["text"] == doc.pages[p["page"] - 1].text[p["char_start"]:p["char_end"]]
         assert p["page_end"] == p["page"] and p["page_count"] == 4
@@ -66,7 +66,7 @@ def test_pdf_pages_without_text_are_reported_not_indexed(kb, tmp_path):
     f = write(tmp_path / "scan.pdf", data)
     report = Ingestor(kb).ingest([f])
     assert report.files[0].status == "added" and "not indexed: 2" in " ".join(report.files[0].warnings)
-    assert {r.payload["page"] for r in kb.store.scroll()} == {1, 3}
+    assert {r.payload["page"] for r in kb.points()} == {1, 3}
 
 
 def test_pdf_of_unmappable_glyphs_is_reported():
@@ -207,7 +207,7 @@ def test_latvian_pdf_pages_and_language(kb, tmp_path):
     f = write(tmp_path / "lv.pdf", src.read_bytes())
     report = Ingestor(kb).ingest([f])
     assert report.files[0].language == "lv" and report.files[0].pages == 19
-    langs = {r.payload["chunk_language"] for r in kb.store.scroll()}
+    langs = {r.payload["chunk_language"] for r in kb.points()}
     assert langs <= {"lv", "en", "lt"}  # lorem ipsum pages are not labelled with a fourth language
     hit = kb.search("Eksakto zinātņu un tehnoloģiju fakultāte Datorikas nodaļa", 3,
                     SearchFilters(languages=["lv"]))[0]

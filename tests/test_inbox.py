@@ -36,7 +36,7 @@ def test_drop_edit_rename_delete(inbox):
     assert kb.search("Marių keltas Nida", 1)[0].source == "inbox/kelte.md"
     write(folder / "kelte.md", "---\nlanguage: lt\n---\nMarių keltas plauktų du kartus per dieną.\n")
     assert _wait(lambda: any("du kartus" in h.text for h in kb.search("keltas kartus per dieną", 3)))
-    assert len([r for r in kb.store.scroll()]) == 1  # the old version is gone
+    assert len([r for r in kb.points()]) == 1  # the old version is gone
     (folder / "sub").mkdir()
     (folder / "kelte.md").rename(folder / "sub" / "keltas.md")
     assert _wait(lambda: _sources(kb) == {"inbox/sub/keltas.md"})
@@ -68,7 +68,7 @@ def test_a_half_written_file_is_read_once_it_is_complete(inbox):
     assert _wait(lambda: entries() != [])
     time.sleep(1.5)  # anything else queued would have been processed by now
     assert entries() == ["added"]  # read once, when complete
-    text = " ".join(r.payload["text"] for r in kb.store.scroll())
+    text = " ".join(r.payload["text"] for r in kb.points())
     assert "numeris 11" in text and "numeris 0" in text
 
 
@@ -87,6 +87,6 @@ def test_start_up_scan_reconciles_the_folder(settings, tmp_path):
         box.start()
         try:
             assert _wait(lambda: _sources(kb) == {"inbox/b.md", "inbox/c.md"})
-            assert any("keltus" in r.payload["text"] for r in kb.store.scroll())
+            assert any("keltus" in r.payload["text"] for r in kb.points())
         finally:
             box.stop()

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from conftest import write
 from ingest.library import Library
-from kb.cli import main
+from ui.cli import main
 
 PARAGRAPHS = [f"## Dalis {i}\n\n" + " ".join(
     f"Pastraipa {i} sakinys {j} apie Klaipėdos ir Kuržemės regionų bendrą planavimą, autobusų linijas ir duomenis."
@@ -32,7 +32,7 @@ def test_one_paragraph_edit_embeds_only_the_changed_chunks(kb, tmp_path):
     again = lib.add([f], "test")
     assert again.counts()["updated"] == 1
     assert 1 <= again.embedded <= 2 and again.embedded + again.reused == again.files[0].chunks
-    texts = [r.payload["text"] for r in kb.store.scroll()]
+    texts = [r.payload["text"] for r in kb.points()]
     assert len(texts) == again.files[0].chunks and any("(pataisytas)" in t for t in texts)
 
 
@@ -40,7 +40,7 @@ def test_a_renamed_file_keeps_its_vectors_and_only_its_source_changes(kb, tmp_pa
     f = write(tmp_path / "notes" / "old name.md", _doc(PARAGRAPHS[:3]))
     lib = Library(kb)
     lib.add([tmp_path / "notes"], "test")
-    before = sorted((r.payload["text"], r.payload["chunk_index"]) for r in kb.store.scroll())
+    before = sorted((r.payload["text"], r.payload["chunk_index"]) for r in kb.points())
     moved = tmp_path / "notes" / "archive" / "new name.md"
     moved.parent.mkdir()
     f.rename(moved)
@@ -49,7 +49,7 @@ def test_a_renamed_file_keeps_its_vectors_and_only_its_source_changes(kb, tmp_pa
     assert row.status == "moved" and row.moved_from == "notes/old name.md"
     assert report.embedded == 0 and report.reused == row.chunks
     assert [d.source for d in kb.docs()] == ["notes/archive/new name.md"]
-    assert sorted((r.payload["text"], r.payload["chunk_index"]) for r in kb.store.scroll()) == before
+    assert sorted((r.payload["text"], r.payload["chunk_index"]) for r in kb.points()) == before
 
 
 def test_prune_removes_documents_whose_files_were_deleted(kb_home, tmp_path, monkeypatch):

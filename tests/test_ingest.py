@@ -40,7 +40,7 @@ def test_markdown_front_matter_headings_and_metadata(kb, tmp_path):
     (doc,) = kb.docs()
     assert (doc.source, doc.title, doc.doc_type, doc.language, doc.date) == (
         "seminars/s1.md", "Seminaras apie mobilumą", "seminar_notes", "lt", "2022-03-15")
-    payloads = [r.payload for r in kb.store.scroll()]
+    payloads = [r.payload for r in kb.points()]
     assert {p["section"] for p in payloads} == {"Seminaras apie mobilumą", "Seminaras apie mobilumą > Pasiūlymai"}
     assert all(p["region"] == "Klaipėda" for p in payloads)
 
@@ -60,7 +60,7 @@ def test_stored_chunks_match_offsets_and_token_limit(kb, tmp_path, settings):
     text = " ".join(f"Sakinys numeris {i} apie Klaipėdos ir Liepojos bendradarbiavimą." for i in range(120))
     f = write(tmp_path / "long.txt", text)
     Ingestor(kb).ingest([f])
-    payloads = sorted((r.payload for r in kb.store.scroll()), key=lambda p: p["chunk_index"])
+    payloads = sorted((r.payload for r in kb.points()), key=lambda p: p["chunk_index"])
     assert len(payloads) > 3 and payloads[0]["chunk_count"] == len(payloads)
     for p in payloads:
         assert text[p["char_start"]:p["char_end"]] == p["text"]
@@ -108,13 +108,13 @@ def test_undecodable_and_binary_text_are_refused():
 def test_unchanged_files_are_skipped_and_changed_files_replaced(kb, tmp_path):
     f = write(tmp_path / "a.md", MD)
     assert Ingestor(kb).ingest([f]).counts()["added"] == 1
-    first_ids = {r.id for r in kb.store.scroll()}
+    first_ids = {r.id for r in kb.points()}
     again = Ingestor(kb).ingest([f])
     assert again.counts() == {"added": 0, "updated": 0, "moved": 0, "unchanged": 1, "failed": 0}
-    assert {r.id for r in kb.store.scroll()} == first_ids
+    assert {r.id for r in kb.points()} == first_ids
     write(f, MD.replace("42 žmonės", "57 žmonės"))
     assert Ingestor(kb).ingest([f]).counts()["updated"] == 1
-    payloads = [r.payload for r in kb.store.scroll()]
+    payloads = [r.payload for r in kb.points()]
     assert len({p["content_sha256"] for p in payloads}) == 1  # the old version is gone
     assert any("57 žmonės" in p["text"] for p in payloads) and not any("42 žmonės" in p["text"] for p in payloads)
 
@@ -122,11 +122,11 @@ def test_unchanged_files_are_skipped_and_changed_files_replaced(kb, tmp_path):
 def test_incomplete_stored_version_is_repaired(kb, tmp_path):
     f = write(tmp_path / "a.md", MD)
     Ingestor(kb).ingest([f])
-    (one,) = [r for r in kb.store.scroll() if r.payload["chunk_index"] == 1]
+    (one,) = [r for r in kb.points() if r.payload["chunk_index"] == 1]
     from kb.store.plan import Where, Match
-    kb.store.delete(Where((Match("chunk_index", (1,)),)))  # as if a crash lost a chunk
+    kb._store.delete(Where((Match("chunk_index", (1,)),)))  # as if a crash lost a chunk
     assert Ingestor(kb).ingest([f]).counts()["updated"] == 1
-    assert one.id in {r.id for r in kb.store.scroll()}
+    assert one.id in {r.id for r in kb.points()}
 
 
 def test_sidecar_and_folder_metadata(kb, tmp_path):
@@ -170,11 +170,11 @@ def test_bad_inputs_are_reported_and_the_rest_ingested(kb, tmp_path):
 def test_a_failing_new_version_leaves_the_stored_one_untouched(kb, tmp_path):
     f = write(tmp_path / "a.txt", "Liepājas un Klaipēdas sadarbība sabiedriskajā transportā. " * 3)
     Ingestor(kb).ingest([f])
-    before = {r.id for r in kb.store.scroll()}
+    before = {r.id for r in kb.points()}
     write(f, bytes(range(256)) * 4)  # the file is broken on disk now
     report = Ingestor(kb).ingest([f])
     assert report.exit_code == 1 and "binary" in report.failed[0].error
-    assert {r.id for r in kb.store.scroll()} == before
+    assert {r.id for r in kb.points()} == before
 
 
 def test_oversized_files_are_refused(kb, tmp_path, settings):

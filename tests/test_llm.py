@@ -60,7 +60,7 @@ def _kb(e5, kb_home, tmp_path, **settings):
 
 
 def _check(answer, kb):
-    texts = {r.id: r.payload["text"] for r in kb.store.scroll()}
+    texts = {r.id: r.payload["text"] for r in kb.points()}
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)} == {c.n for c in answer.citations}
     assert all(c.quote in texts[c.chunk_id] for c in answer.citations)
 

@@ -13,7 +13,7 @@ import requests
 from conftest import free_port, wait_until, write
 from kb.knowledge_base import KnowledgeBase
 
-KB = [sys.executable, "-m", "kb.cli"]
+KB = [sys.executable, "-m", "ui.cli"]
 
 
 @pytest.fixture

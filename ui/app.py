@@ -10,15 +10,15 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from ingest import log as ingest_log
 from ingest.library import Library
 from kb.export import hits_to_csv, hits_to_json
-from kb.errors import KBError
+from kb.errors import FilterError, KBError
+from kb.filters import parse_filters
 from kb.knowledge_base import KnowledgeBase
-from kb.types import DOC_TYPES, SearchFilters
+from kb.types import DOC_TYPES
 from ui.i18n import LANGUAGES, status, t
 from ui.render import chat_html, hits_html
 
@@ -40,16 +40,6 @@ def error_html(e: Exception) -> str:
     from html import escape
 
     return f'<p class="kb-empty">⚠ {escape(str(e))}</p>'
-
-
-def parse_date(value: str | None, field_name: str, lang: str) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(t(lang, "bad_date", field=field_name, value=value)) from None
 
 
 def library_table(kb: KnowledgeBase, lang: str, docs=None) -> dict:
@@ -121,7 +111,7 @@ def status_line(library: Library, lang: str, inbox=None) -> str:
         return "⏳ " + t(lang, "busy", done=a["done"], total=a["total"] or "?", file=a["current"]) + \
             f" · {a['chunks_per_s']:.1f} chunks/s" + queue
     try:
-        chunks = library.kb.store.count()
+        chunks = library.kb.chunk_count()
         docs = library.kb.document_count() if chunks else 0
     except Exception:  # noqa: BLE001 - the status line must never break the page
         docs = chunks = 0
@@ -223,14 +213,13 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
                 if not st.query:
                     return ("", st) + hide
                 try:
-                    filters = SearchFilters(languages=lg_filter or None, doc_types=ty or None,
-                                            since=parse_date(since_v, t(lg, "since"), lg),
-                                            until=parse_date(until_v, t(lg, "until"), lg),
-                                            source_glob=(src or "").strip() or None)
-                except ValueError as e:
+                    filters = parse_filters(lg_filter, ty, since_v, until_v, src)
+                except FilterError as e:
                     from html import escape
 
-                    return (f'<p class="kb-empty">{escape(str(e))}</p>', st) + hide
+                    name = t(lg, e.field) if e.field in ("since", "until") else e.field
+                    return (f'<p class="kb-empty">{escape(t(lg, "bad_date", field=name, value=e.value))}</p>',
+                            st) + hide
                 st.filters = {"languages": filters.languages, "doc_types": filters.doc_types,
                               "since": since_v or None, "until": until_v or None, "source": filters.source_glob}
                 try:

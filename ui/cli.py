@@ -1,22 +1,23 @@
-"""The `kb` command: the composition root that wires settings, store, embedder and ingestion together.
+"""The `kb` command: parses arguments, calls the library (or the running app that owns the store), prints.
 
 Data goes to stdout, messages to stderr; `--json` for scripts. Exit codes: 0 ok, 1 some files failed or an
-error, 2 usage or configuration error."""
+error, 2 usage or configuration error. A KBError becomes one line on stderr, here and only here."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
 import textwrap
-from datetime import date
 from pathlib import Path
 
 import click
 
-from kb.errors import ConfigError, KBError
+from kb.errors import KBError
+from kb.filters import parse_filters
 from kb.settings import Settings
-from kb.types import DOC_TYPES, DocInfo, Hit, SearchFilters
+from kb.types import DOC_TYPES
 
 EPILOG_INGEST = """\b
 Examples:
@@ -29,52 +30,20 @@ Examples:
   kb search "funkcinės zonos" --lang lv,en -k 5
   kb search "innovation camp" --type seminar_notes --since 2022-01-01 --json
 """
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-def _open_kb(settings: Settings):
-    from kb.knowledge_base import KnowledgeBase
-
-    return KnowledgeBase.open(settings)
-
-
-def _app_owner(e: KBError) -> str | None:
-    """The URL of the running app that holds the embedded store, when that is why opening failed."""
-    from kb.errors import StoreLockedError
-
-    return e.owner.get("url") if isinstance(e, StoreLockedError) else None
-
-
-def _via_app(url: str, settings: Settings):
-    from kb.remote import RemoteApp
-
-    click.echo(f"(the store is held by the running app at {url}; going through it)", err=True)
-    return RemoteApp(url, settings)
-
-
-def _here_or_via_app(settings: Settings, local, remote):
-    """`local(kb)` on the store, or — when a running app holds the embedded store — `remote(app)` through it."""
-    try:
-        kb = _open_kb(settings)
-    except KBError as e:
-        url = _app_owner(e)
-        if not url:
-            raise
-        return remote(_via_app(url, settings))
-    with kb:
-        return local(kb)
-
-
-def _answer_from_json(d: dict):
-    from kb.types import Answer, Citation
-
-    return Answer(d["question"], d["answer"], d["abstained"],
-                  [Citation(**{k: c.get(k) for k in Citation.__slots__}) for c in d["citations"]],
-                  [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in d.get("leads") or []],
-                  d.get("retrieval_query", ""), d.get("signals") or {}, d.get("notice"), d.get("grade", "confident"))
+EPILOG_ASK = """\b
+Examples:
+  kb ask "Kiek kainavo studijų vizitas į Pomeraniją?"
+  kb ask "Cik maksā autobuss no Liepājas uz Klaipēdu?" --json
+  kb ask "o Latvijoje?" --after "Kiek savivaldybių dalyvavo seminare Klaipėdoje?"
+"""
+EPILOG_EVAL = """\b
+Examples:
+  kb eval                                   # the project's own set (corpus/eval), over the current store
+  kb eval my_questions.jsonl --json
+  kb eval ../shared/eval/retrieval          # FLORES en/lt/lv: built once into its own collection
+  kb eval --mode dense
+"""
+PROJECT_EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval" / "planning_eval.jsonl"
 
 
 def _fail(e: KBError) -> None:
@@ -82,19 +51,59 @@ def _fail(e: KBError) -> None:
     sys.exit(e.exit_code)
 
 
-def _date(ctx, param, value):
-    if value is None:
-        return None
+def one_line_errors(f):
+    """The one place a KBError becomes one error line and its exit code, never a traceback."""
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except KBError as e:
+            _fail(e)
+    return wrapper
+
+
+def json_option(help_text: str):
+    """The shared --json flag (sqlite-utils style): the command gets `as_json`."""
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
+
+
+def _open(settings: Settings):
+    from kb.knowledge_base import KnowledgeBase
+
+    return KnowledgeBase.open(settings)
+
+
+def here_or_via_app(settings: Settings, local, remote):
+    """`local(kb)` on the store, or — when a running app holds the embedded store — `remote(app)` through its
+    JSON API (ui.remote); both return the same typed records."""
+    from kb.errors import StoreLockedError
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+        kb = _open(settings)
+    except StoreLockedError as e:
+        url = e.owner.get("url")
+        if not url:
+            raise
+        from ui.remote import RemoteApp
+
+        click.echo(f"(the store is held by the running app at {url}; going through it)", err=True)
+        return remote(RemoteApp(url, settings))
+    with kb:
+        return local(kb)
 
 
 def _csv(ctx, param, value):
-    if not value:
-        return None
-    return [v.strip() for v in value.split(",") if v.strip()]
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _filters(languages=None, doc_types=None, since=None, until=None, source=None):
+    """Options to SearchFilters (kb.filters); a bad value is a usage error naming the option."""
+    from kb.errors import ConfigError
+
+    try:
+        return parse_filters(languages, doc_types, since, until, source)
+    except ConfigError as e:
+        raise click.UsageError(str(e)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,7 +113,8 @@ def main(verbose: bool) -> None:
     """Multilingual knowledge base for the Klaipėda–Kurzeme Smart Planning material (lt, lv, en).
 
     Settings come from KB_* environment variables (see the README); KB_HOME is the data home."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "urllib3", "sentence_transformers", "transformers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged PDFs are reported per file instead
@@ -112,9 +122,11 @@ def main(verbose: bool) -> None:
 
 @main.command(epilog=EPILOG_INGEST)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option("Print the report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-@click.option("--prune", is_flag=True, help="Also remove stored documents whose files were deleted from the given folders.")
+@click.option("--prune", is_flag=True, help="Also remove stored documents whose files were deleted from the given "
+                                            "folders.")
+@one_line_errors
 def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool, prune: bool) -> None:
     """Add or update documents (PDF, DOCX, HTML, Markdown, text); unchanged files are skipped, renamed or moved
     files keep their vectors, and only passages whose text changed are embedded again.
@@ -146,31 +158,31 @@ def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool, prune: bool) -> 
             bar.close()
         return report.to_json()
 
-    try:
-        data = _here_or_via_app(_settings(), local,
-                                lambda app: app.ingest([str(p.resolve()) for p in paths], prune=prune))
-    except KBError as e:
-        _fail(e)
+    data = here_or_via_app(Settings(), local, lambda app: app.ingest([str(p.resolve()) for p in paths], prune))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        for f in data["files"]:
-            if f["status"] == "failed":
-                click.echo(f"FAILED     {f['path']}: {f['error']}", err=True)
-            else:
-                detail = f"{f['chunks']} chunks, {f['language']}" if f["status"] not in ("unchanged", "deleted") else ""
-                if f.get("moved_from"):
-                    detail += f" (moved from {f['moved_from']})"
-                click.echo(f"{f['status']:<10} {f['source']}  {detail}".rstrip())
-            for w in f.get("warnings") or []:
-                click.echo(f"warning    {f['source'] or f['path']}: {w}", err=True)
-        c = data["summary"]
-        deleted = sum(1 for f in data["files"] if f["status"] == "deleted")
-        click.echo(f"{c['added']} added, {c['updated']} updated, {c.get('moved', 0)} moved, {c['unchanged']} unchanged, "
-                   f"{c['failed']} failed" + (f", {deleted} deleted" if deleted else "") +
-                   f"; {c['chunks']} chunks ({c['embedded']} embedded, {c['reused']} from the cache) "
-                   f"in {c['seconds']:.1f}s", err=True)
+        _print_report(data)
     sys.exit(1 if data["summary"]["failed"] else 0)
+
+
+def _print_report(data: dict) -> None:
+    for f in data["files"]:
+        if f["status"] == "failed":
+            click.echo(f"FAILED     {f['path']}: {f['error']}", err=True)
+        else:
+            detail = f"{f['chunks']} chunks, {f['language']}" if f["status"] not in ("unchanged", "deleted") else ""
+            if f.get("moved_from"):
+                detail += f" (moved from {f['moved_from']})"
+            click.echo(f"{f['status']:<10} {f['source']}  {detail}".rstrip())
+        for w in f.get("warnings") or []:
+            click.echo(f"warning    {f['source'] or f['path']}: {w}", err=True)
+    c = data["summary"]
+    deleted = sum(1 for f in data["files"] if f["status"] == "deleted")
+    click.echo(f"{c['added']} added, {c['updated']} updated, {c.get('moved', 0)} moved, {c['unchanged']} unchanged, "
+               f"{c['failed']} failed" + (f", {deleted} deleted" if deleted else "") +
+               f"; {c['chunks']} chunks ({c['embedded']} embedded, {c['reused']} from the cache) "
+               f"in {c['seconds']:.1f}s", err=True)
 
 
 @main.command(epilog=EPILOG_SEARCH)
@@ -178,30 +190,22 @@ def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool, prune: bool) -> 
 @click.option("-k", "top_k", type=click.IntRange(1, 1000), default=None, help="Number of results (default KB_TOP_K).")
 @click.option("--lang", "languages", callback=_csv, help="Document languages, comma-separated (lt,lv,en).")
 @click.option("--type", "doc_types", callback=_csv, help=f"Document types, comma-separated ({', '.join(DOC_TYPES)}).")
-@click.option("--since", callback=_date, help="Documents dated on or after YYYY-MM-DD.")
-@click.option("--until", callback=_date, help="Documents dated on or before YYYY-MM-DD.")
+@click.option("--since", help="Documents dated on or after YYYY-MM-DD.")
+@click.option("--until", help="Documents dated on or before YYYY-MM-DD.")
 @click.option("--source", "source_glob", help="Source path glob, e.g. 'corpus/seminars/*'.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "sparse"]), default=None,
               help="Retrieval mode (default KB_SEARCH_MODE).")
-@click.option("--json", "as_json", is_flag=True, help="Print {query, hits[]} as JSON.")
+@json_option("Print {query, hits[]} as JSON.")
+@one_line_errors
 def search(query: str, top_k: int | None, languages, doc_types, since, until, source_glob, mode, as_json) -> None:
     """Find passages in any of the three languages."""
     from kb.search import SearchOptions
 
-    bad = [t for t in doc_types or [] if t not in DOC_TYPES]
-    if bad:
-        raise click.BadParameter(f"unknown type {', '.join(bad)}; use {', '.join(DOC_TYPES)}", param_hint="--type")
-    filters = SearchFilters(languages=languages, doc_types=doc_types, since=since, until=until,
-                            source_glob=source_glob)
-    try:
-        settings = _settings()
-        hits = _here_or_via_app(
-            settings, lambda kb: kb.search(query, top_k, filters, SearchOptions(mode=mode)),
-            lambda app: [Hit(h["rank"], h["score"], h["chunk_id"], h) for h in app.search(
-                query, top_k or settings.top_k, {"languages": languages, "doc_types": doc_types, "since": since,
-                                                    "until": until, "source": source_glob})["hits"]])
-    except KBError as e:
-        _fail(e)
+    filters = _filters(languages, doc_types, since, until, source_glob)
+    settings = Settings()
+    k = top_k or settings.top_k
+    hits = here_or_via_app(settings, lambda kb: kb.search(query, k, filters, SearchOptions(mode=mode)),
+                           lambda app: app.search(query, k, filters, mode))
     if as_json:
         click.echo(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False, indent=2))
         return
@@ -227,19 +231,17 @@ def _heading(payload: dict) -> str:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the documents as JSON.")
+@json_option("Print the documents as JSON.")
+@one_line_errors
 def docs(as_json: bool) -> None:
     """List stored documents."""
-    try:
-        rows = _here_or_via_app(_settings(), lambda kb: kb.docs(),
-                                lambda app: [DocInfo(**d) for d in app.docs()])
-    except KBError as e:
-        _fail(e)
+    rows = here_or_via_app(Settings(), lambda kb: kb.docs(), lambda app: app.docs())
     if as_json:
         click.echo(json.dumps([d.to_json() for d in rows], ensure_ascii=False, indent=2))
         return
     for d in rows:
-        click.echo(f"{d.source:<60} {d.language:<3} {d.doc_type:<13} {d.date or '-':<10} {d.chunks:>4} chunks  {d.title}")
+        click.echo(f"{d.source:<60} {d.language:<3} {d.doc_type:<13} {d.date or '-':<10} {d.chunks:>4} chunks  "
+                   f"{d.title}")
     click.echo(f"{len(rows)} documents", err=True)
 
 
@@ -247,21 +249,19 @@ def docs(as_json: bool) -> None:
 @click.argument("source", required=False)
 @click.option("--all", "everything", is_flag=True, help="Remove the whole collection (to rebuild it).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
+@one_line_errors
 def delete(source: str | None, everything: bool, yes: bool) -> None:
     """Remove a document by its SOURCE path (as shown by `kb docs`), or everything with --all."""
     if bool(source) == everything:
         raise click.UsageError("give either a SOURCE or --all")
-    try:
-        with _open_kb(_settings()) as kb:
-            if everything:
-                if not yes:
-                    click.confirm(f"Remove every document from {kb.store.location}?", abort=True, err=True)
-                kb.delete_all()
-                click.echo("removed the collection", err=True)
-                return
-            n = kb.delete_source(source)
-    except KBError as e:
-        _fail(e)
+    with _open(Settings()) as kb:
+        if everything:
+            if not yes:
+                click.confirm(f"Remove every document from {kb.location}?", abort=True, err=True)
+            kb.delete_all()
+            click.echo("removed the collection", err=True)
+            return
+        n = kb.delete_source(source)
     if n == 0:
         click.echo(f"error: no document with source {source!r}; `kb docs` lists the sources", err=True)
         sys.exit(1)
@@ -269,14 +269,12 @@ def delete(source: str | None, everything: bool, yes: bool) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@json_option("Print the statistics as JSON.")
+@one_line_errors
 def stats(as_json: bool) -> None:
     """Counts of documents and chunks by language and type."""
-    try:
-        with _open_kb(_settings()) as kb:
-            st = kb.stats()
-    except KBError as e:
-        _fail(e)
+    with _open(Settings()) as kb:
+        st = kb.stats()
     if as_json:
         click.echo(json.dumps(st, ensure_ascii=False, indent=2))
         return
@@ -288,28 +286,18 @@ def stats(as_json: bool) -> None:
     click.echo(f"types:      {st['documents_by_type']}")
 
 
-EPILOG_ASK = """\b
-Examples:
-  kb ask "Kiek kainavo studijų vizitas į Pomeraniją?"
-  kb ask "Cik maksā autobuss no Liepājas uz Klaipēdu?" --json
-  kb ask "o Latvijoje?" --after "Kiek savivaldybių dalyvavo seminare Klaipėdoje?"
-"""
-
-
 @main.command(epilog=EPILOG_ASK)
 @click.argument("question")
 @click.option("--lang", "languages", callback=_csv, help="Only evidence in these document languages (lt,lv,en).")
 @click.option("--after", "history", multiple=True, help="A previous question of the conversation (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print {question, answer, abstained, citations} as JSON.")
+@json_option("Print {question, answer, abstained, grade, citations} as JSON.")
+@one_line_errors
 def ask(question: str, languages, history, as_json: bool) -> None:
-    """Answer a question from cited passages (extractive, offline), or say it is not in the knowledge base."""
-    filters = SearchFilters(languages=languages) if languages else None
-    try:
-        answer = _here_or_via_app(
-            _settings(), lambda kb: kb.ask(question, list(history), filters),
-            lambda app: _answer_from_json(app.ask(question, list(history), languages)))
-    except KBError as e:
-        _fail(e)
+    """Answer a question from cited passages (extractive, offline): confident, uncertain (the closest evidence,
+    marked so) or not found."""
+    filters = _filters(languages) if languages else None
+    answer = here_or_via_app(Settings(), lambda kb: kb.ask(question, list(history), filters),
+                             lambda app: app.ask(question, list(history), filters))
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
@@ -334,79 +322,17 @@ def ask(question: str, languages, history, as_json: bool) -> None:
 @click.option("--port", type=int, default=None, help="Port (default KB_PORT, 7860).")
 @click.option("--watch", "watch_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Inbox folder to watch (default KB_WATCH_DIR): dropped files are ingested within seconds.")
+@one_line_errors
 def serve(host: str | None, port: int | None, watch_dir: Path | None) -> None:
     """Start the web app (Ask, Search, Library, About) with the named API endpoints /search and /ask.
 
     On the first start with an empty store it ingests the sample corpus (KB_CORPUS_DIR) in the background,
     with progress in the terminal and on the page; searches work on what is already in."""
-    import threading
+    from ui.serve import serve as run
 
-    from ingest.library import Library
-    from ui.app import build_app
-    from ui.server import create_app, serve_forever
-
-    settings = _settings()
-    bind_host, bind_port = host or settings.host, port or settings.port
-    try:
-        import socket
-
-        with socket.socket(socket.AF_INET6 if ":" in bind_host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((bind_host, bind_port))
-    except OSError as e:
-        _fail(ConfigError(f"cannot listen on {bind_host}:{bind_port} ({e.strerror or e}); is the app already "
-                          "running? Choose another port with --port or KB_PORT"))
-    try:
-        kb = _open_kb(settings)
-        library = Library(kb)
-
-        def first_start() -> None:
-            def progress(done: int, total: int, path: str) -> None:
-                click.echo(f"  [{done}/{total}] {Path(path).name}", err=True)
-
-            try:
-                report = library.first_start(progress=progress)
-            except KBError as e:
-                click.echo(f"first start: {e}", err=True)
-                return
-            if report is not None:
-                c = report.counts()
-                click.echo(f"first start: {c['added']} documents added, {c['failed']} failed, "
-                           f"{report.chunks()} chunks in {report.seconds:.0f}s", err=True)
-
-        if kb.store.count() == 0:
-            click.echo(f"first start: ingesting {settings.source_path(settings.corpus_dir)} in the background …", err=True)
-            threading.Thread(target=first_start, name="kb-first-start", daemon=True).start()
-        inbox = None
-        watch = watch_dir or settings.watch_dir
-        if watch is not None:
-            from ingest.inbox import Inbox
-
-            inbox = Inbox(library, settings.source_path(watch), settings.watch_settle_seconds)
-            inbox.start()
-            click.echo(f"watching the inbox {inbox.folder}", err=True)
-        app = create_app(kb, build_app(kb, library, inbox), library)
-        local = "127.0.0.1" if bind_host in ("0.0.0.0", "::", "") else bind_host
-        kb.store.announce(f"http://{local}:{bind_port}")
-        click.echo(f"kb serve: http://{bind_host}:{bind_port}  (Ctrl+C to stop)", err=True)
-        try:
-            serve_forever(app, bind_host, bind_port)
-        finally:
-            if inbox is not None:
-                inbox.stop()
-            kb.close()
-    except KBError as e:
-        _fail(e)
-
-
-PROJECT_EVAL = Path(__file__).resolve().parents[1] / "corpus" / "eval" / "planning_eval.jsonl"
-EPILOG_EVAL = """\b
-Examples:
-  kb eval                                   # the project's own set (corpus/eval), over the current store
-  kb eval my_questions.jsonl --json
-  kb eval ../shared/eval/retrieval          # FLORES en/lt/lv: built once into its own collection
-  kb eval --mode dense
-"""
+    settings = Settings()
+    run(settings, host or settings.host, port or settings.port, watch_dir or settings.watch_dir,
+        lambda line: click.echo(line, err=True))
 
 
 @main.command(name="eval", epilog=EPILOG_EVAL)
@@ -414,40 +340,26 @@ Examples:
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "sparse"]), default=None, help="Retrieval mode.")
 @click.option("-k", "top_k", type=click.IntRange(1, 100), default=10, help="Cut-off for recall and nDCG.")
 @click.option("--abstain-below", type=float, default=None, help="Count a top score below this as 'not found'.")
-@click.option("--json", "as_json", is_flag=True, help="Print {metrics, questions} as JSON.")
+@json_option("Print {metrics, questions} as JSON.")
+@one_line_errors
 def evaluate(eval_file: Path | None, mode, top_k: int, abstain_below, as_json: bool) -> None:
     """Retrieval quality on an evaluation set: recall@1/5/10, MRR, nDCG@10 overall, per question language
     and per (question, evidence) language pair, and abstention on unanswerable questions."""
-    from kb.evaluation import EvalOptions, is_flores_dir, load_flores, load_questions, run_eval, write_flores_docs
+    from ingest.evalsets import build_flores
+    from kb.evaluation import EvalOptions, is_flores_dir, load_questions, run_eval
     from kb.search import SearchOptions
 
-    settings = _settings()
+    settings = Settings()
     path = eval_file or PROJECT_EVAL
     if not path.exists():
         raise click.BadParameter(f"{path} does not exist", param_hint="EVAL_FILE")
     options, eo = SearchOptions(mode=mode), EvalOptions(k=top_k, abstain_below=abstain_below)
-    try:
-        if is_flores_dir(path):
-            from ingest.pipeline import Ingestor
-
-            passages, questions = load_flores(path)
-            home = settings.home / "eval" / "flores"
-            docs = write_flores_docs(passages, home / "docs")
-            flores_settings = settings.model_copy(update={"home": home, "source_root": home / "docs"})
-            with _open_kb(flores_settings) as kb:
-                report = Ingestor(kb).ingest([docs])
-                if report.failed:
-                    raise KBError(f"{len(report.failed)} FLORES passages failed to ingest: {report.failed[0].error}")
-                result = run_eval(kb, questions, options, eo)
-        else:
-            questions = load_questions(path)
-            with _open_kb(settings) as kb:
-                result = run_eval(kb, questions, options, eo)
-    except KBError as e:
-        _fail(e)
-    except (ValueError, KeyError) as e:
-        click.echo(f"error: {path}: not an evaluation file ({type(e).__name__}: {e})", err=True)
-        sys.exit(2)
+    if is_flores_dir(path):
+        eval_settings, questions = build_flores(path, settings.home / "eval" / "flores", settings)
+    else:
+        eval_settings, questions = settings, load_questions(path)
+    with _open(eval_settings) as kb:
+        result = run_eval(kb, questions, options, eo)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
