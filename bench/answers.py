@@ -26,12 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ingest.evalsets import answer_sets, build  # noqa: E402
 from kb.evaluation import Question  # noqa: E402
 from kb.evidence import EvidenceWeights, gather, score  # noqa: E402
+from kb.filters import filters_from_dict  # noqa: E402
 from kb.grading import CONFIDENT, NOT_FOUND, UNCERTAIN, Grader, features  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.language import detect_language  # noqa: E402
 from kb.quantities import answer_kind  # noqa: E402
-from kb.settings import Settings  # noqa: E402
-from kb.filters import filters_from_dict  # noqa: E402
 from kb.types import SearchFilters  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out" / "answers"

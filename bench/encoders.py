@@ -224,7 +224,8 @@ def main() -> None:
         pv, qv = vectors[r["path"]]
         if ref is not None:
             cos = np.concatenate([(pv * ref[0]).sum(1), (qv * ref[1]).sum(1)])
-            r["cosine_to_torch_mean"], r["cosine_to_torch_min"] = round(float(cos.mean()), 4), round(float(cos.min()), 4)
+            r["cosine_to_torch_mean"] = round(float(cos.mean()), 4)
+            r["cosine_to_torch_min"] = round(float(cos.min()), 4)
         for base in ("torch-file-order", "st-torch"):
             if base in by:
                 r[f"x_{base}"] = round(r["passages_per_s"] / by[base]["passages_per_s"], 2)
@@ -234,7 +235,8 @@ def main() -> None:
     print(f"threads={a.threads}, {rows[0]['passages'] if rows else 0} FLORES passages")
     print(f"{'path':<18}{'pass/s':>8}{'x plain':>9}{'x ST':>7}{'load s':>8}{'RSS MB':>8}{'cos mean':>10}{'cos min':>9}")
     for r in rows:
-        print(f"{r['path']:<18}{r['passages_per_s']:>8}{r.get('x_torch-file-order', '-'):>9}{r.get('x_st-torch', '-'):>7}"
+        print(f"{r['path']:<18}{r['passages_per_s']:>8}{r.get('x_torch-file-order', '-'):>9}"
+              f"{r.get('x_st-torch', '-'):>7}"
               f"{r['load_s']:>8}{r['peak_rss_mb']:>8}{r.get('cosine_to_torch_mean', '-'):>10}"
               f"{r.get('cosine_to_torch_min', '-'):>9}")
     pairs = list(rows[0]["flores"]) if rows else []

@@ -83,7 +83,8 @@ def run_size(n: int, queries: int, backend: str, optimize: bool = True) -> dict:
             where=Where((Match("language", ("lt", "lv")), Match("doc_type", ("seminar_notes", "guide")),
                          DateRange("date", date(2022, 1, 1), date(2022, 12, 31))))),
     }
-    out = {"chunks": n, "backend": backend, "optimized": optimize, "upsert_s": round(upsert_s, 1), "optimize_s": round(optimize_s, 1)}
+    out = {"chunks": n, "backend": backend, "optimized": optimize, "upsert_s": round(upsert_s, 1),
+           "optimize_s": round(optimize_s, 1)}
     for name, plan in plans.items():
         for q in qs[:10]:
             store.query(plan(q))  # warm up
@@ -111,7 +112,8 @@ def main() -> None:
         return
     for n in map(int, a.sizes.split(",")):
         r = subprocess.run([sys.executable, __file__, "--one", str(n), "--queries", str(a.queries),
-                            "--backend", a.backend] + (["--no-optimize"] if a.no_optimize else []), capture_output=True, text=True, check=True)
+                            "--backend", a.backend] + (["--no-optimize"] if a.no_optimize else []),
+                           capture_output=True, text=True, check=True)
         print(r.stdout.strip(), flush=True)
 
 

@@ -111,8 +111,16 @@ def build_pdf(meta: dict, blocks: list[Block], out: Path) -> None:
     from reportlab.lib.units import cm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import (ListFlowable, ListItem, PageBreak, Paragraph, SimpleDocTemplate, Spacer,
-                                    Table, TableStyle)
+    from reportlab.platypus import (
+        ListFlowable,
+        ListItem,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     pdfmetrics.registerFont(TTFont("DejaVu", str(FONT)))
     pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONT_BOLD)))
@@ -233,7 +241,8 @@ td, th {{ border: 1px solid #999; padding: .2em .5em; }}</style>
 </head>
 <body>
 <header><a href="https://www.example.org/smart-planning/">Smart Planning</a></header>
-<nav><a href="/">Home</a> | <a href="/events">Events</a> | <a href="/results">Results</a> | <a href="/contacts">Contacts</a></nav>
+<nav><a href="/">Home</a> | <a href="/events">Events</a> | <a href="/results">Results</a> | \
+<a href="/contacts">Contacts</a></nav>
 <main>
 {chr(10).join(parts)}
 </main>

@@ -12,7 +12,7 @@ import json
 import re
 import sys
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +30,7 @@ def _squash(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").split()).casefold()
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(source: str):
     path = ROOT / source
     doc = parser_for(path)(path.read_bytes(), str(path))

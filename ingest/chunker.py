@@ -7,8 +7,8 @@ Consecutive chunks of a section share up to `overlap` tokens of whole trailing s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ingest.document import ParsedDocument
 from kb.sentences import sentence_spans

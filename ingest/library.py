@@ -142,3 +142,16 @@ class Library:
         if not empty or not corpus.is_dir():
             return None
         return self.add([corpus], "first-start", progress=progress)
+
+
+def ingest_paths(kb: KnowledgeBase, paths, origin: str = "python", force: bool = False,
+                 prune: bool = False) -> IngestReport:
+    """Ingest files or folders into `kb` through the Library (logged like `kb ingest`); `prune` also removes
+    stored documents whose files were deleted from the given folders. Registered as the `planning_kb.ingestors`
+    entry point behind `kb.ingest`."""
+    library = Library(kb)
+    paths = [Path(p) for p in paths]
+    report = library.add(paths, origin, force=force)
+    if prune:
+        report.files += library.prune([p for p in paths if p.is_dir()]).files
+    return report

@@ -8,7 +8,7 @@ import json
 import os
 import threading
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.report import IngestReport
@@ -24,7 +24,7 @@ def log_path(home: Path) -> Path:
 def append(home: Path, report: IngestReport, origin: str) -> None:
     """Record every file of a report (origin: cli, upload, reindex, inbox, first-start)."""
     path = log_path(home)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     lines = "".join(json.dumps({"time": now, "origin": origin, **f.to_json()}, ensure_ascii=False) + "\n"
                     for f in report.files)
     if not lines:

@@ -93,7 +93,8 @@ def resolve(path: Path, own: dict, properties: dict, warnings: list[str]) -> dic
     out["doc_type"] = normalize_type(merged.get("doc_type") or merged.get("type")) or folder_type(path) or "other"
     raw_type = merged.get("doc_type") or merged.get("type")
     if raw_type and normalize_type(raw_type) is None:
-        warnings.append(f"unknown document type {raw_type!r}; using {out['doc_type']!r} (known: {', '.join(DOC_TYPES)})")
+        warnings.append(f"unknown document type {raw_type!r}; using {out['doc_type']!r} "
+                        f"(known: {', '.join(DOC_TYPES)})")
     raw_date = merged.get("date")
     out["date"] = normalize_date(raw_date)
     if raw_date and out["date"] is None:

@@ -13,7 +13,8 @@ _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\n[ \t]*")
 # "pla-\nnavimas" -> "planavimas": a letter, a hyphen at the line end, a lower-case letter on the next line
 _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-\n[ \t]*(?=[^\W\d_A-ZĄČĘĖĮŠŲŪŽĀĒĢĪĶĻŅŌŖ])")
 # private-use code points, replacement characters and control codes: what glyphs without a Unicode map become
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd\ufffd"
+                          "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def normalize_text(text: str) -> str:

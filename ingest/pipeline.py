@@ -11,9 +11,9 @@ import logging
 import os
 import stat
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ingest.chunker import chunk_document
 from ingest.lang import detect_chunk_language, document_language

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -47,7 +47,7 @@ def fold(term: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _snowball(lang: str):
     return snowballstemmer.stemmer(_SNOWBALL[lang])
 

@@ -16,29 +16,10 @@ from kb.evidence import Evidence, EvidenceWeights, gather, score
 from kb.followup import retrieval_query
 from kb.grading import CONFIDENT, NOT_FOUND, UNCERTAIN, Grader, features
 from kb.language import detect_language
+from kb.messages import LANGUAGES, message
 from kb.quantities import answer_kind
 from kb.types import Answer, Citation, Hit, SearchFilters
 
-NOT_FOUND_TEXT = {
-    "lt": "Žinių bazėje atsakymo neradau. Artimiausios ištraukos:",
-    "lv": "Zināšanu bāzē atbildi neatradu. Tuvākie fragmenti:",
-    "en": "I did not find an answer in the knowledge base. The nearest passages:",
-}
-UNCERTAIN_TEXT = {
-    "lt": "Tikro atsakymo neradau. Artimiausia rasta ištrauka (gali būti netiksli):",
-    "lv": "Drošu atbildi neatradu. Tuvākais atrastais fragments (var būt neprecīzs):",
-    "en": "I found no definite answer. The closest evidence I found (it may not answer the question):",
-}
-NO_PASSAGES = {
-    "lt": "Žinių bazėje nėra dokumentų, atitinkančių šią užklausą.",
-    "lv": "Zināšanu bāzē nav dokumentu, kas atbilst šim vaicājumam.",
-    "en": "The knowledge base has no documents that match this question.",
-}
-NO_QUESTION = {
-    "lt": "Klausime nėra žodžių, pagal kuriuos būtų galima ieškoti. Užduokite klausimą žodžiais.",
-    "lv": "Jautājumā nav vārdu, pēc kuriem meklēt. Lūdzu, uzdodiet jautājumu vārdiem.",
-    "en": "The question has no words to search for. Please ask it in words.",
-}
 TWIN_MARGIN = 0.1
 FOLLOW_UP_WEIGHT = 0.7
 
@@ -55,16 +36,16 @@ class Answerer:
         """`language`: the reply language when the question itself does not show one (the interface's)."""
         s = self.settings
         question = question.strip()
-        fallback = language if language in NOT_FOUND_TEXT else "en"
+        fallback = language if language in LANGUAGES else "en"
         if not tokens(question):
-            return Answer(question, NO_QUESTION[fallback], True, grade=NOT_FOUND,
+            return Answer(question, message("no_question", fallback), True, grade=NOT_FOUND,
                           signals={"reason": "no content words"})
         lang = detect_language(question, s.languages, default=fallback)
-        lang = lang if lang in NOT_FOUND_TEXT else fallback
+        lang = lang if lang in LANGUAGES else fallback
         query = retrieval_query(question, history)
         hits = self.kb.search(query, s.answer_passages, filters, with_sentences=True, rerank=False)
         if not hits:
-            return Answer(question, NO_PASSAGES[lang], True, retrieval_query=query, grade=NOT_FOUND)
+            return Answer(question, message("no_passages", lang), True, retrieval_query=query, grade=NOT_FOUND)
         qv = np.asarray(self.kb.query_vector(query), dtype=np.float32)
         if query != question:  # a follow-up: its sentences must answer the new question, in the conversation's
             # context; the new question weighs more, or the previous answer would simply be repeated
@@ -80,13 +61,13 @@ class Answerer:
         signals = {**{k: round(v, 4) for k, v in x.items()}, "answer_kind": kind, "probability": round(p, 4),
                    "grade": grade, "top_passage_score": round(hits[0].score, 4)}
         if grade == NOT_FOUND:
-            return Answer(question, NOT_FOUND_TEXT[lang], True, leads=hits[: s.answer_leads], retrieval_query=query,
-                          signals=signals, grade=NOT_FOUND)
+            return Answer(question, message("not_found", lang), True, leads=hits[: s.answer_leads],
+                          retrieval_query=query, signals=signals, grade=NOT_FOUND)
         if grade == UNCERTAIN:
             best = ranked[0]
             h = hits[best.hit]
             citation = Citation.from_hit(1, h, best.text)
-            return Answer(question, f"{UNCERTAIN_TEXT[lang]}\n{best.statement} [1]", False, [citation],
+            return Answer(question, f"{message('uncertain', lang)}\n{best.statement} [1]", False, [citation],
                           retrieval_query=query, signals=signals, grade=UNCERTAIN)
         extractive = self._compose(question, query, self._select(ranked, hits, lang), hits, signals)
         if s.llm_url:

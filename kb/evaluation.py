@@ -117,7 +117,8 @@ def write_flores_docs(passages: list[FloresPassage], folder: Path) -> Path:
 
 
 def is_flores_dir(path: Path) -> bool:
-    return path.is_dir() and (path / "flores_ict_corpus.jsonl").is_file() and (path / "flores_ict_queries.jsonl").is_file()
+    return (path.is_dir() and (path / "flores_ict_corpus.jsonl").is_file()
+            and (path / "flores_ict_queries.jsonl").is_file())
 
 
 @dataclass
@@ -143,7 +144,8 @@ def run_eval(kb, questions: list[Question], options=None, eval_options: EvalOpti
         ranked = ranked_sources(hits)
         top = ranked[0][2] if ranked else 0.0
         out_questions.append({"id": q.id, "language": q.language, "answerable": q.answerable,
-                              "ranked": [{"source": s, "page": p, "score": round(sc, 4)} for s, p, sc in ranked[:eo.k]]})
+                              "ranked": [{"source": s, "page": p, "score": round(sc, 4)}
+                                         for s, p, sc in ranked[:eo.k]]})
         if not q.answerable:
             unanswerable += 1
             top_scores["unanswerable"].append(top)
@@ -156,11 +158,13 @@ def run_eval(kb, questions: list[Question], options=None, eval_options: EvalOpti
         answerable_rows.append(row)
         per_language.append((q.language, row))
         for lang in sorted({r["language"] for r in rel}):
-            per_pair.append(((q.language, lang), score_ranking(ranked, [r for r in rel if r["language"] == lang], eo.k)))
+            per_pair.append(((q.language, lang),
+                             score_ranking(ranked, [r for r in rel if r["language"] == lang], eo.k)))
     metrics = {"overall": average(answerable_rows), "by_language": group_average(per_language),
                "by_language_pair": group_average(per_pair),
                "abstention": {"unanswerable": unanswerable, "threshold": eo.abstain_below,
-                              "accuracy": round(abstain_hits / unanswerable, 4) if unanswerable and eo.abstain_below is not None else None},
+                              "accuracy": (round(abstain_hits / unanswerable, 4)
+                                           if unanswerable and eo.abstain_below is not None else None)},
                "top_score": {k: _quantiles(v) for k, v in top_scores.items()}}
     return {"metrics": metrics, "questions": out_questions}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kb.embed import Embedder, create_embedder
 from kb.embed.caching import CachingEmbedder
@@ -243,7 +243,7 @@ class KnowledgeBase:
                           for c in flat for a, b in c.sentence_spans]
         dense = self.embedder.embed_passages([_embedding_text(c) for c in flat])
         sentence_vectors = self.embedder.embed_passages(sentence_texts, counted=False)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         points, row = [], 0
         for c, v in zip(flat, dense):
             c.ingested_at = c.ingested_at or now

@@ -12,6 +12,7 @@ import numpy as np
 
 from kb.analysis import document_terms
 from kb.errors import ConfigError
+from kb.messages import message
 from kb.sentences import sentence_spans
 from kb.types import Answer, Citation, Hit
 
@@ -19,15 +20,6 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"lt": "Lithuanian", "lv": "Latvian", "en": "English"}
 NOT_FOUND_TOKEN = "NOT_FOUND"
 _REF = re.compile(r"\[(\d+)\]")
-NOTICES = {
-    "error": {"lt": "Kalbos modelis nepasiekiamas ({cause}); rodomas ištraukų atsakymas.",
-              "lv": "Valodas modelis nav pieejams ({cause}); rādīta fragmentu atbilde.",
-              "en": "The language model is unavailable ({cause}); showing the extractive answer."},
-    "unsupported": {"lt": "Kalbos modelio atsakymas nepasitvirtino šaltiniuose; rodomas ištraukų atsakymas.",
-                    "lv": "Valodas modeļa atbilde netika apstiprināta avotos; rādīta fragmentu atbilde.",
-                    "en": "The language model's answer was not supported by the passages; showing the extractive answer."},
-}
-
 
 def build_llm(settings):
     """The llama-index LLM for the configured endpoint (install hint when the extra is missing)."""
@@ -44,7 +36,8 @@ def prompt_messages(question: str, hits: list[Hit], language: str):
     from llama_index.core.llms import ChatMessage
 
     passages = "\n\n".join(f"[{i}] ({h.payload.get('title', '')}, {h.payload.get('source', '')}"
-                           f"{', p. ' + str(h.payload['page']) if h.payload.get('page') else ''})\n{' '.join(h.text.split())}"
+                           f"{', p. ' + str(h.payload['page']) if h.payload.get('page') else ''})"
+                           f"\n{' '.join(h.text.split())}"
                            for i, h in enumerate(hits, 1))
     system = (f"You answer questions for regional planners using ONLY the numbered passages. Answer in "
               f"{LANGUAGE_NAMES.get(language, 'English')}, in at most four short sentences. After EVERY sentence "
@@ -55,7 +48,8 @@ def prompt_messages(question: str, hits: list[Hit], language: str):
             ChatMessage(role="user", content=f"Passages:\n\n{passages}\n\nQuestion: {question}")]
 
 
-def verify(text: str, hits: list[Hit], kb, min_similarity: float, min_overlap: float) -> tuple[list[tuple[str, list[int]]], dict]:
+def verify(text: str, hits: list[Hit], kb, min_similarity: float,
+           min_overlap: float) -> tuple[list[tuple[str, list[int]]], dict]:
     """Sentences of the model's answer that are supported by the passages they cite, with their valid
     citation numbers; and counts of what was removed."""
     stats = {"sentences": 0, "dropped_unsupported": 0, "dropped_uncited": 0, "invalid_refs_removed": 0}
@@ -113,14 +107,14 @@ def llm_answer(kb, question: str, query: str, hits: list[Hit], language: str, ex
     except Exception as e:  # noqa: BLE001 - timeouts, refused connections, HTTP errors: all fall back
         cause = type(e).__name__ if not str(e) else f"{type(e).__name__}: {str(e)[:120]}"
         log.warning("LLM endpoint failed: %s", cause)
-        extractive.notice = NOTICES["error"][language].format(cause=cause)
+        extractive.notice = message("llm_error", language, cause=cause)
         return extractive
     if text.startswith(NOT_FOUND_TOKEN):  # the calibrated check found evidence: keep the extractive answer
         extractive.signals["llm"] = "said not found; extractive answer kept"
         return extractive
     kept, stats = verify(text, hits, kb, s.llm_support_similarity, s.llm_support_overlap)
     if not kept:
-        extractive.notice = NOTICES["unsupported"][language]
+        extractive.notice = message("llm_unsupported", language)
         extractive.signals["llm_check"] = stats
         return extractive
     citations: list[Citation] = []

@@ -16,7 +16,8 @@ import unicodedata
 _SPACE_CHARS = " \u00a0\u202f\u2009"
 _SPACE = f"[{_SPACE_CHARS}]"
 # 363 237,51 | 7,800 | 14.200 | 1,2 | 2022 | 12.5 ; a group separator is a space, a comma or a dot before 3 digits
-_NUM = re.compile(rf"(?<![\w.,])\d{{1,3}}(?:(?:{_SPACE}|[.,])\d{{3}})+(?:[.,]\d+)?(?![\d])|(?<![\w.,])\d+(?:[.,]\d+)?(?!\d)")
+_NUM = re.compile(rf"(?<![\w.,])\d{{1,3}}(?:(?:{_SPACE}|[.,])\d{{3}})+(?:[.,]\d+)?(?![\d])"
+                  r"|(?<![\w.,])\d+(?:[.,]\d+)?(?!\d)")
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     r"hundred|thousand|dozen|"
@@ -123,8 +124,9 @@ _CLOCK = re.compile(r"(?<![\d.,])(?:[01]?\d|2[0-3])[:.][0-5]\d(?![\d.,]\d)(?:\s*
                     r"|\bplkst\.|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am\b|pm\b|val\.)", re.IGNORECASE)
 _DURATION_UNIT = (r"(?:val\.?|valand\w*|stund\w*|hours?|hrs?\b|min\.?|minut\w*|minūt\w*|dien\w*|days?|savait\w*|"
                   r"nedēļ\w*|weeks?|mėnes\w*|mėn\.|mēneš\w*|mēnes\w*|months?|met\w*|gad\w*|years?|parų|paros)")
-_DURATION = re.compile(rf"(?:(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d.,\s–-]*|\b(?:{_NUMBER_WORDS.pattern[2:-2]}|an?|half an?|"
-                       rf"pus)\s+)(?:\w+\s+)?{_DURATION_UNIT}", re.IGNORECASE)
+_DURATION = re.compile(rf"(?:(?<![\d.,])(?!(?:19|20)\d\d\b)\d[\d.,\s–-]*"
+                       rf"|\b(?:{_NUMBER_WORDS.pattern[2:-2]}|an?|half an?|pus)\s+)"
+                       rf"(?:\w+\s+)?{_DURATION_UNIT}", re.IGNORECASE)
 
 
 def has_amount(text: str) -> bool:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
 
-from kb.errors import ConfigError
 from kb.analysis import tokens
+from kb.errors import ConfigError
 from kb.language import detect_language
 from kb.settings import Settings
 from kb.sparse import SparseEncoder

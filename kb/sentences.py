@@ -7,10 +7,12 @@ import re
 
 # a sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace and an upper-case letter, digit or
 # opening quote; or at a line break that starts a new paragraph, list item or table row
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”“»)\]]*\s+(?=[„\"'“«(\[A-ZĄČĘĖĮŠŲŪŽĀĒĢĪĶĻŅŌŖŪ0-9])|\n\s*\n|\n(?=\s*(?:[-*+•]|\d+[.)])\s)|\n(?=\s*\|)")
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”“»)\]]*\s+(?=[„\"'“«(\[A-ZĄČĘĖĮŠŲŪŽĀĒĢĪĶĻŅŌŖŪ0-9])"
+                       r"|\n\s*\n|\n(?=\s*(?:[-*+•]|\d+[.)])\s)|\n(?=\s*\|)")
 _ABBREV = {"pvz", "t.y", "dr", "prof", "doc", "mr", "mrs", "ms", "st", "vs", "etc", "e.g", "i.e", "nr", "no", "žr",
            "plg", "proc", "tūkst", "mln", "mlrd", "val", "min", "sek", "g", "m", "pan", "kt", "u.c", "utt", "piem",
-           "sk", "lpp", "d", "a", "mėn", "str", "p", "gads", "gada", "plkst", "tel", "apm", "approx", "ca", "vs", "nr", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+           "sk", "lpp", "d", "a", "mėn", "str", "p", "gads", "gada", "plkst", "tel", "apm", "approx", "ca",
+           "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]?$")
 
 
@@ -70,7 +72,9 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 SENTENCES_VERSION = "sentences-v4"  # changes when evidence_spans, readable or sentence_context would change a vector
 _LETTER = re.compile(r"[^\W\d_]")
-_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])|`([^`\n]+)`")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"
+                       r"|(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"
+                       r"|`([^`\n]+)`")
 _LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
 _LIST_MARK = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+•]\s+)+")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")

@@ -1,4 +1,5 @@
-"""The one settings object. Every field has a `KB_` environment variable and a README row."""
+"""The one settings object, declared in groups (model, ingest, store, search, answer, llm, serve). Every field
+has a flat `KB_` environment variable and a row in the settings table."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,10 +16,8 @@ def _default_home() -> Path:
     return Path(base) / "planning-kb"
 
 
-class Settings(BaseSettings):
-    """Configuration for the knowledge base, read from `KB_*` environment variables (or passed explicitly)."""
-
-    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+class ModelSettings(BaseModel):
+    """The data home, the embedding model and the languages."""
 
     home: Path = Field(default_factory=_default_home,
                        description="Data home: the embedded store and the converted model.")
@@ -29,7 +28,8 @@ class Settings(BaseSettings):
     embed_backend: Literal["openvino", "torch"] = Field(
         "openvino", description="How the bundled model runs: `openvino` (fast, no torch; the default) or `torch` "
                                 "(sentence-transformers; needs the torch extra). Other models always use torch.")
-    embed_threads: int = Field(1, ge=1, description="CPU threads for the embedding model (1 was fastest on 2 shared cores).")
+    embed_threads: int = Field(1, ge=1, description="CPU threads for the embedding model "
+                                                    "(1 was fastest on 2 shared cores).")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
     embed_cache: bool = Field(True, description="Keep passage vectors by model and text under the data home, so "
                                                 "unchanged paragraphs and renamed files are not embedded again.")
@@ -38,24 +38,56 @@ class Settings(BaseSettings):
     embed_device: str = Field("cpu", description="Torch device for the embedding model (cpu, cuda).")
     query_prompt: str = Field("query: ", description="Prefix for questions (e5 convention).")
     passage_prompt: str = Field("passage: ", description="Prefix for stored passages (e5 convention).")
-    chunk_tokens: int = Field(200, ge=16, le=500, description="Target chunk length in the embedding model's tokens.")
-    chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens of trailing sentences repeated at the start of the next chunk.")
     languages: list[str] = Field(default_factory=lambda: ["lt", "lv", "en"],
                                  description="Languages expected in documents; detection is restricted to these.")
     source_root: Path = Field(default_factory=Path.cwd,
-                              description="Sources are stored as POSIX paths relative to this folder (absolute when outside it).")
+                              description="Sources are stored as POSIX paths relative to this folder "
+                                          "(absolute when outside it).")
+
+
+class IngestSettings(BaseModel):
+    """Reading files: chunking, limits, the watched inbox, uploads, the first-start corpus."""
+
+    chunk_tokens: int = Field(200, ge=16, le=500, description="Target chunk length in the embedding model's tokens.")
+    chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens of trailing sentences repeated at the start "
+                                                            "of the next chunk.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
-    qdrant_url: str | None = Field(None, description="Qdrant server or cluster URL; unset = embedded Qdrant Edge under the data home.")
+    watch_dir: Path | None = Field(None, description="Inbox folder `kb serve` watches: files dropped, changed, "
+                                                     "renamed or deleted there are reflected in search "
+                                                     "(relative to the source root); unset = no inbox.")
+    watch_settle_seconds: float = Field(1.0, gt=0, description="A dropped file is read once its size and time have "
+                                                               "not changed for this long (and the burst is over).")
+    upload_dir: Path = Field(Path("uploads"), description="Folder where files uploaded in the app are kept "
+                                                          "(relative to the source root).")
+    upload_max_mb: float = Field(50.0, gt=0, description="Largest file the app accepts as an upload.")
+    corpus_dir: Path = Field(Path("corpus"), description="Folder `kb serve` ingests on its first start when the "
+                                                          "store is empty (relative to the source root).")
+
+
+class StoreSettings(BaseModel):
+    """Where vectors live: the embedded store, or a Qdrant server or cluster."""
+
+    qdrant_url: str | None = Field(None, description="Qdrant server or cluster URL; unset = embedded Qdrant Edge "
+                                                     "under the data home.")
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server.")
-    collection: str = Field("planning_kb", description="Collection name on the Qdrant server (and the embedded store's folder name).")
+    collection: str = Field("planning_kb", description="Collection name on the Qdrant server "
+                                                       "(and the embedded store's folder name).")
     shards: int = Field(1, ge=1, description="Shards when creating the collection on a server.")
     replicas: int = Field(1, ge=1, description="Replication factor when creating the collection on a server.")
+    hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
+
+
+class SearchSettings(BaseModel):
+    """Hybrid search, language pooling and the sentence rerank."""
+
     search_mode: Literal["hybrid", "dense", "sparse"] = Field("hybrid", description="Default retrieval mode.")
-    prefetch_limit: int = Field(50, ge=1, description="Candidates each dense/sparse prefetch contributes before fusion.")
-    sparse_weight: float = Field(0.05, ge=0, description="Hybrid: weight of the saturated BM25 score added to the cosine "
-                                                         "for passages in the question's language.")
-    sparse_weight_other: float = Field(0.04, ge=0, description="Hybrid: the same weight for passages in other languages "
-                                                               "(lexical overlap across languages is mostly names).")
+    prefetch_limit: int = Field(50, ge=1, description="Candidates each dense/sparse prefetch contributes "
+                                                      "before fusion.")
+    sparse_weight: float = Field(0.05, ge=0, description="Hybrid: weight of the saturated BM25 score added to the "
+                                                         "cosine for passages in the question's language.")
+    sparse_weight_other: float = Field(0.04, ge=0,
+                                       description="Hybrid: the same weight for passages in other languages "
+                                                   "(lexical overlap across languages is mostly names).")
     sparse_saturation: float = Field(1.0, gt=0, description="Hybrid: BM25 score per question word at which the sparse "
                                                             "contribution reaches half its weight.")
     language_pooling: bool = Field(True, description="Without a language filter, take candidates from every language "
@@ -66,37 +98,12 @@ class Settings(BaseSettings):
                                                    "sentence vectors), so the passage with the asked-for detail "
                                                    "comes before a sibling that only covers the same event.")
     search_rerank_candidates: int = Field(30, ge=1, le=200, description="Passages the sentence rerank reorders.")
-    hnsw_ef: int = Field(128, ge=8, description="HNSW search breadth (higher = closer to exact).")
     top_k: int = Field(10, ge=1, description="Results returned by default.")
-    host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
-    port: int = Field(7860, ge=1, le=65535, description="Port of `kb serve`.")
-    upload_dir: Path = Field(Path("uploads"), description="Folder where files uploaded in the app are kept "
-                                                          "(relative to the source root).")
-    upload_max_mb: float = Field(50.0, gt=0, description="Largest file the app accepts as an upload.")
-    ui_language: Literal["lt", "lv", "en"] = Field("en", description="The app's interface language when it opens "
-                                                                     "(users can switch).")
-    read_only: bool = Field(False, description="Hide and refuse upload, delete and re-index in the app.")
-    app_user: str = Field("planner", description="User name for the app's password (HTTP basic auth).")
-    app_password: str | None = Field(None, description="Password for the app and its API; unset = no password "
-                                                       "(bind to 127.0.0.1 only).")
-    watch_dir: Path | None = Field(None, description="Inbox folder `kb serve` watches: files dropped, changed, "
-                                                     "renamed or deleted there are reflected in search "
-                                                     "(relative to the source root); unset = no inbox.")
-    watch_settle_seconds: float = Field(1.0, gt=0, description="A dropped file is read once its size and time have "
-                                                               "not changed for this long (and the burst is over).")
-    search_page_size: int = Field(10, ge=1, le=100, description="Passages per page in the app's Search tab.")
-    corpus_dir: Path = Field(Path("corpus"), description="Folder `kb serve` ingests on its first start when the "
-                                                          "store is empty (relative to the source root).")
-    llm_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for "
-                                                  "LLM-written answers; unset = extractive answers only.")
-    llm_model: str = Field("local", description="Model name sent to the LLM endpoint.")
-    llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back to the "
-                                                       "extractive answer.")
-    llm_max_tokens: int = Field(300, ge=16, description="Longest LLM answer, in tokens.")
-    llm_support_similarity: float = Field(0.86, description="An LLM sentence counts as supported when it is this "
-                                                            "similar to a sentence of a passage it cites...")
-    llm_support_overlap: float = Field(0.6, description="...or shares this share of its content words with it.")
+
+
+class AnswerSettings(BaseModel):
+    """Extractive answers: sentence evidence, statements, grading."""
+
     answer_passages: int = Field(20, ge=1, le=100, description="Passages whose sentences an answer is chosen from.")
     answer_statements: int = Field(3, ge=1, description="Most statements in an extractive answer.")
     answer_leads: int = Field(3, ge=0, description="Nearest passages shown when the answer is 'not found'.")
@@ -127,7 +134,45 @@ class Settings(BaseSettings):
     answer_uncertain_at: float | None = Field(None, description="Probability from which the closest evidence is "
                                                                 "shown as uncertain (below: not found); unset = "
                                                                 "the fitted threshold.")
+
+
+class LlmSettings(BaseModel):
+    """The optional LLM that writes answers (an OpenAI-compatible endpoint)."""
+
+    llm_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) for "
+                                                  "LLM-written answers; unset = extractive answers only.")
+    llm_model: str = Field("local", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back to the "
+                                                       "extractive answer.")
+    llm_max_tokens: int = Field(300, ge=16, description="Longest LLM answer, in tokens.")
     llm_passages: int = Field(8, ge=1, description="Passages the LLM answer is written from.")
+    llm_support_similarity: float = Field(0.86, description="An LLM sentence counts as supported when it is this "
+                                                            "similar to a sentence of a passage it cites...")
+    llm_support_overlap: float = Field(0.6, description="...or shares this share of its content words with it.")
+
+
+class ServeSettings(BaseModel):
+    """The app: address, interface, access."""
+
+    host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of `kb serve`.")
+    ui_language: Literal["lt", "lv", "en"] = Field("en", description="The app's interface language when it opens "
+                                                                     "(users can switch).")
+    read_only: bool = Field(False, description="Hide and refuse upload, delete and re-index in the app.")
+    app_user: str = Field("planner", description="User name for the app's password (HTTP basic auth).")
+    app_password: str | None = Field(None, description="Password for the app and its API; unset = no password "
+                                                       "(bind to 127.0.0.1 only).")
+    search_page_size: int = Field(10, ge=1, le=100, description="Passages per page in the app's Search tab.")
+
+
+class Settings(ModelSettings, IngestSettings, StoreSettings, SearchSettings, AnswerSettings, LlmSettings,
+               ServeSettings, BaseSettings):
+    """Configuration for the knowledge base, read from `KB_*` environment variables (or passed explicitly).
+    The fields are declared in groups (the classes above) so that a part of the code can say which group it
+    reads; every field keeps its flat `KB_` variable."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
 
     def source_path(self, source: str | Path) -> Path:
         """Where a stored source (or a configured folder such as `corpus_dir`) is on disk: relative ones live

@@ -6,13 +6,13 @@ import json
 import re
 
 from click.testing import CliRunner
-
 from conftest import write
+
 from ingest.pipeline import Ingestor
-from ui.cli import main
 from kb.followup import retrieval_query
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
+from ui.cli import main
 
 DOCS = {
     "seminars/lt.md": ("lt", "Seminaras vyko Klaipėdoje 2021 m. rugsėjo 23 d. Jame dalyvavo 42 žmonės. "

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from ingest.evalsets import answer_sets, build
+from kb.filters import filters_from_dict
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
-from kb.filters import filters_from_dict
 
 # (answered from a relevant document, of them cross-lingual, unanswerable not answered confidently)
 FLOORS = {"own": (0.62, 0.52, 0.78), "independent": (0.56, 0.47, 0.48)}
@@ -44,7 +44,8 @@ def test_answers_on_the_set(set_homes, name):
         for q in questions:
             a = kb.ask(q.question, filters=filters_from_dict(q.filters))
             assert all(c.quote and c.quote in texts[c.chunk_id] for c in a.citations), q.id
-            first = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer.splitlines()[-1 if a.grade == "uncertain" else 0])}
+            graded_line = a.answer.splitlines()[-1 if a.grade == "uncertain" else 0]
+            first = {int(n) for n in re.findall(r"\[(\d+)\]", graded_line)}
             right = q.answerable and any(_relevant(q, c) for c in a.citations if c.n in first)
             cross = q.language not in {r.get("language") or languages.get(r["source"]) for r in q.relevant}
             rows.append((q.answerable, cross, a.grade, right))

@@ -7,8 +7,8 @@ import re
 
 import pytest
 import requests
-
 from conftest import write
+
 from ingest.library import Library
 from kb.knowledge_base import KnowledgeBase
 from kb.store import doc_id_for
@@ -37,8 +37,8 @@ def _kb_with_docs(settings, tmp_path, **overrides):
 def served(settings, tmp_path, monkeypatch, request):
     """The whole app (FastAPI + Gradio) on a free port; `request.param` overrides settings."""
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import build_app
     from ui.api import create_app
+    from ui.app import build_app
     from ui.serve import start_in_thread
 
     kb, library = _kb_with_docs(settings, tmp_path, **getattr(request, "param", {}))
@@ -200,8 +200,8 @@ def test_upload_names_are_sanitised():
 def test_ingest_by_path_is_accepted_from_this_machine_only(settings, tmp_path):
     from fastapi.testclient import TestClient
 
-    from ui.app import build_app
     from ui.api import create_app
+    from ui.app import build_app
 
     kb, library = _kb_with_docs(settings, tmp_path)
     with kb:

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, write
+
 from ingest.library import Library
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
@@ -48,8 +48,8 @@ def browser():
 def app_url(e5, tmp_path, kb_home, monkeypatch):
     """The app over a small lt/lv/en library with the real model (answers and cross-lingual search)."""
     monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
-    from ui.app import build_app
     from ui.api import create_app
+    from ui.app import build_app
     from ui.serve import start_in_thread
 
     s = Settings(home=kb_home, source_root=tmp_path, upload_dir=tmp_path / "uploads", ui_language="en")

@@ -4,8 +4,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write
+
 from ui.cli import main
 
 LT = """---

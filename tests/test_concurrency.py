@@ -4,6 +4,7 @@ import threading
 import time
 
 from conftest import write
+
 from ingest.library import Library
 
 TOPICS = ["autobusų linija", "keltas per marias", "dviračių takas", "geoportalo sluoksnis", "mokyklų tinklas",

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from conftest import ROOT, write
+
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 
@@ -26,7 +27,8 @@ def _files(folder: Path, version: int) -> None:
             f"## Dalis {j}\n\n" + " ".join(f"Dokumentas {i}, versija {version}, pastraipa {j}, sakinys {k} apie "
                                            f"Klaipėdos ir Kuržemės planavimą." for k in range(10))
             for j in range(4 + i % 4))
-        write(folder / f"doc{i:02}.md", f"---\nlanguage: lt\ndate: 2022-0{1 + i % 9}-15\n---\n# Dokumentas {i}\n\n{body}\n")
+        write(folder / f"doc{i:02}.md",
+              f"---\nlanguage: lt\ndate: 2022-0{1 + i % 9}-15\n---\n# Dokumentas {i}\n\n{body}\n")
 
 
 def _state(home: Path, root: Path) -> dict:

@@ -67,7 +67,7 @@ def test_a_damaged_openvino_folder_is_named(e5, e5_home, tmp_path):
         OpenVinoEmbedder(copy).embed_passages(["x"])
     (copy / "meta.json").unlink()
     with pytest.raises(ModelError, match="incomplete"):
-        OpenVinoEmbedder(copy).fingerprint
+        _ = OpenVinoEmbedder(copy).fingerprint
 
 
 def test_a_damaged_model_folder_is_detected(e5_home, tmp_path):

@@ -4,10 +4,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import shared_path, write
-from ui.cli import main
+
 from kb.evaluation import score_ranking
+from ui.cli import main
 
 DOCS = {
     "docs/lt_bus.md": ("lt", "Bandomoji autobusų linija Klaipėda–Palanga–Liepoja kursuotų keturis kartus per dieną."),

@@ -5,9 +5,9 @@ import os
 import unicodedata
 
 import pytest
-
 from conftest import shared_path, write
 from docgen import encrypted, make_docx, make_pdf, with_page_labels
+
 from ingest.parsers.docx import parse_docx
 from ingest.parsers.html import decode_html, parse_html
 from ingest.parsers.pdf import parse_pdf
@@ -17,8 +17,8 @@ from kb.types import SearchFilters
 
 PAGES = [
     ["Klaipėdos regiono plėtros taryba", "Turinys"],
-    ["1. Įvadas", "Šis vadovas skirtas Klaipėdos ir Kuržemės planuotojams.", "Jame aptariamas funkcinių zonų planavi\u00ad",
-     "mas ir bendradarbiavimas per sieną."],
+    ["1. Įvadas", "Šis vadovas skirtas Klaipėdos ir Kuržemės planuotojams.",
+     "Jame aptariamas funkcinių zonų planavi\u00ad", "mas ir bendradarbiavimas per sieną."],
     ["2. Judumas", "Pasiūlyta bandomoji autobusų linija Klaipėda–Palanga–Nīca–Liepoja.",
      "Efﬁcient ﬂows of commuters cross the border every morning."],
     ["3. Energetika", "Kurzemes plānošanas reģions saules paneļus uzstādīs uz 126 ēkām, kopā 9,4 MW."],
@@ -229,6 +229,7 @@ def test_seimas_html_in_windows_1257(kb, tmp_path):
 
 def test_scanned_pages_are_read_by_ocr_where_tesseract_is_installed(kb, tmp_path):
     from docgen import make_scanned_pdf
+
     from ingest.ocr import ocr_available
 
     if not ocr_available():

@@ -4,8 +4,8 @@ a renamed or moved file keeps its vectors and only its source changes, a deleted
 import json
 
 from click.testing import CliRunner
-
 from conftest import write
+
 from ingest.library import Library
 from ui.cli import main
 
@@ -65,7 +65,8 @@ def test_prune_removes_documents_whose_files_were_deleted(kb_home, tmp_path, mon
     r = runner.invoke(main, ["ingest", "--prune", "--json", str(tmp_path / "inbox")])
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert [(f["source"], f["status"]) for f in data["files"] if f["status"] == "deleted"] == [("inbox/b.md", "deleted")]
+    assert [(f["source"], f["status"]) for f in data["files"]
+            if f["status"] == "deleted"] == [("inbox/b.md", "deleted")]
     r = runner.invoke(main, ["docs", "--json"])
     assert sorted(d["source"] for d in json.loads(r.stdout)) == ["inbox/a.md", "other/c.md"]  # outside: untouched
 

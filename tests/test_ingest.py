@@ -4,8 +4,8 @@ import json
 import os
 
 import pytest
-
 from conftest import write
+
 from ingest.chunker import chunk_document, sentence_spans
 from ingest.decode import decode_text
 from ingest.parsers.markdown import parse_markdown
@@ -123,7 +123,7 @@ def test_incomplete_stored_version_is_repaired(kb, tmp_path):
     f = write(tmp_path / "a.md", MD)
     Ingestor(kb).ingest([f])
     (one,) = [r for r in kb.points() if r.payload["chunk_index"] == 1]
-    from kb.store.plan import Where, Match
+    from kb.store.plan import Match, Where
     kb._store.delete(Where((Match("chunk_index", (1,)),)))  # as if a crash lost a chunk
     assert Ingestor(kb).ingest([f]).counts()["updated"] == 1
     assert one.id in {r.id for r in kb.points()}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from conftest import free_port, wait_until, write
+
 from kb.knowledge_base import KnowledgeBase
 
 KB = [sys.executable, "-m", "ui.cli"]
@@ -26,7 +26,8 @@ def env(kb_home, tmp_path):
 
 @pytest.fixture
 def app(env, tmp_path):
-    write(tmp_path / "corpus" / "bus.md", "---\nlanguage: lt\n---\nAutobusų linija Klaipėda–Liepoja kursuotų kasdien.\n")
+    write(tmp_path / "corpus" / "bus.md",
+          "---\nlanguage: lt\n---\nAutobusų linija Klaipėda–Liepoja kursuotų kasdien.\n")
     port = free_port()
     proc = subprocess.Popen(KB + ["serve", "--port", str(port)], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

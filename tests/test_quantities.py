@@ -3,8 +3,18 @@ what kind of answer a question asks for — anchored on its interrogative, in al
 
 import pytest
 
-from kb.quantities import (anchor_match, answer_kind, gives_kind, has_amount, has_date, has_duration, has_percent,
-                           mentions_years, name_keys, number_values)
+from kb.quantities import (
+    anchor_match,
+    answer_kind,
+    gives_kind,
+    has_amount,
+    has_date,
+    has_duration,
+    has_percent,
+    mentions_years,
+    name_keys,
+    number_values,
+)
 
 
 @pytest.mark.parametrize("text", ["363 237,51 Eur", "363 237, 51 Eur", "308 751,88 EUR", "1,2 mln. eurų",

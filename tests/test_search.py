@@ -4,8 +4,8 @@ quality is the point (cross-lingual evidence must reach the top)."""
 from datetime import date
 
 import pytest
-
 from conftest import write
+
 from ingest.pipeline import Ingestor
 from kb.errors import ConfigError
 from kb.knowledge_base import KnowledgeBase
@@ -57,7 +57,8 @@ def test_every_mode_finds_a_lexically_matching_document(loaded, mode):
 def test_filters_restrict_every_mode(loaded):
     for mode in ("dense", "sparse", "hybrid"):
         opts = SearchOptions(mode=mode)
-        assert {h.payload["language"] for h in loaded.search("transport", 10, SearchFilters(languages=["lv"]), opts)} <= {"lv"}
+        in_lv = loaded.search("transport", 10, SearchFilters(languages=["lv"]), opts)
+        assert {h.payload["language"] for h in in_lv} <= {"lv"}
         typed = loaded.search("transport", 10, SearchFilters(doc_types=["study_visit"]), opts)
         assert {h.payload["doc_type"] for h in typed} <= {"study_visit"}
         dated = loaded.search("transport", 10, SearchFilters(since=date(2022, 9, 1), until=date(2022, 12, 31)), opts)

@@ -44,7 +44,8 @@ def _points(n=30, dim=8, seed=0):
         lang = ["lt", "lv", "en"][i % 3]
         pts.append(StorePoint(point_id("doc", "sha", i), v.tolist(), SparseVector([i % 5, 1000 + i], [1.0, 0.5]),
                               {"doc_id": f"d{i // 10}", "source": f"docs/d{i // 10}.md", "chunk_index": i % 10,
-                               "language": lang, "chunk_language": lang, "doc_type": "seminar_notes" if i < 10 else "guide",
+                               "language": lang, "chunk_language": lang,
+                               "doc_type": "seminar_notes" if i < 10 else "guide",
                                "date": f"2022-{1 + i % 12:02d}-10", "content_sha256": "sha", "text": f"t{i}"}))
     return pts
 
@@ -101,7 +102,8 @@ def test_blend_adds_bounded_sparse_bonus_and_language_bonus(store):
     store.upsert(pts)
     q = pts[0].dense
     plain = {r.id: r.score for r in store.query(StoreQuery(Nearest("dense", q, 30), 30))}
-    blend = Blend(dense=(Nearest("dense", q, 30),), sparse=(Nearest("sparse", SparseVector([1005, 1000], [1.0, 1.0]), 30),),
+    blend = Blend(dense=(Nearest("dense", q, 30),),
+                  sparse=(Nearest("sparse", SparseVector([1005, 1000], [1.0, 1.0]), 30),),
                   limit=30, saturation=1.0, weight_same=0.5, weight_other=0.2, bonus=0.1,
                   same_language=Where((Match("chunk_language", ("lt",)),)))
     got = {r.id: r for r in store.query(StoreQuery(blend, 30))}

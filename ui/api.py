@@ -37,9 +37,9 @@ def create_app(kb: KnowledgeBase, blocks, library=None):
     at /."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
+    from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
     from ui.render import CSS
-    from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
     settings = kb.settings
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ingest import log as ingest_log
 from ingest.library import Library
-from kb.export import hits_to_csv, hits_to_json
 from kb.errors import FilterError, KBError
+from kb.export import hits_to_csv, hits_to_json
 from kb.filters import parse_filters
 from kb.knowledge_base import KnowledgeBase
 from kb.types import DOC_TYPES
@@ -74,7 +74,8 @@ def report_text(report, lang: str) -> str:
     for f in report.files:
         name = f.source or Path(f.path).name
         detail = f.error if f.status == "failed" else f"{f.chunks} · {f.language or ''}"
-        lines.append(f"- {name}: {status(lang, f.status)} ({detail})" + (f" — {'; '.join(f.warnings)}" if f.warnings else ""))
+        lines.append(f"- {name}: {status(lang, f.status)} ({detail})"
+                     + (f" — {'; '.join(f.warnings)}" if f.warnings else ""))
     return "\n".join(lines)
 
 

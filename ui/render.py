@@ -24,7 +24,8 @@ CSS = """
 .kb-cite {font-weight:600; text-decoration:none}
 .kb-card {border:1px solid var(--border-color-primary); border-radius:8px; padding:6px 10px; margin:6px 0}
 .kb-card summary {cursor:pointer}
-.kb-card blockquote {margin:6px 0 6px 4px; padding-left:10px; border-left:3px solid var(--color-accent); white-space:pre-wrap}
+.kb-card blockquote {margin:6px 0 6px 4px; padding-left:10px; border-left:3px solid var(--color-accent); \
+white-space:pre-wrap}
 .kb-meta {font-size:0.85em; opacity:0.8}
 .kb-hit {border-bottom:1px solid var(--border-color-primary); padding:8px 0}
 .kb-hit .kb-text {white-space:pre-wrap; margin-top:4px}
@@ -72,8 +73,10 @@ def lead_card(lang: str, turn: int, i: int, h: Hit) -> str:
     p = h.payload
     text = " ".join(h.text.split())
     text = text if len(text) <= 500 else text[:500].rsplit(" ", 1)[0] + " …"
+    meta = _meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"),
+                 p.get("date"), p.get("doc_type"))
     return (f'<details class="kb-card" id="l-{turn}-{i}"><summary>{escape(p.get("title") or h.source)} '
-            f'<span class="kb-meta">— {_meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"), p.get("date"), p.get("doc_type"))}'
+            f'<span class="kb-meta">— {meta}'
             f"</span></summary><blockquote>{escape(text)}</blockquote>{_link(lang, h.source, p.get('page'))}</details>")
 
 
@@ -130,9 +133,11 @@ def hits_html(lang: str, query: str, hits: list[Hit], languages: list[str], head
         p = h.payload
         text = h.text.strip()
         spans = matched_spans(text, query, p.get("chunk_language") or p.get("language") or "en", languages)
+        meta = _meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"),
+                     p.get("date"), p.get("doc_type"))
         parts.append(
             f'<div class="kb-hit" data-rank="{h.rank}"><b>{h.rank}.</b> {escape(p.get("title") or h.source)} '
-            f'<span class="kb-meta">— {_meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"), p.get("date"), p.get("doc_type"))}'
+            f'<span class="kb-meta">— {meta}'
             f' · {h.score:.3f} · {_link(lang, h.source, p.get("page"))}</span>'
             f'<div class="kb-text">{highlighted(text, spans)}</div></div>')
     return "".join(parts)

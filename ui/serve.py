@@ -8,8 +8,8 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kb.errors import ConfigError, KBError
 from kb.knowledge_base import KnowledgeBase

@@ -26,7 +26,8 @@ def parse_doc(data: bytes, path: str) -> ParsedDocument:
             run = subprocess.run(["antiword", "-m", "UTF-8.txt", "-w", "0", str(src)], capture_output=True,
                                  timeout=120)
             if run.returncode != 0:
-                raise IngestError(path, f"antiword could not read this .doc ({run.stderr.decode(errors='replace').strip()[:200]})")
+                detail = run.stderr.decode(errors="replace").strip()[:200]
+                raise IngestError(path, f"antiword could not read this .doc ({detail})")
             return parse_text(run.stdout, path)
         office = shutil.which("soffice") or shutil.which("libreoffice")
         if office:

@@ -61,7 +61,8 @@ _KEY_VALUE = re.compile(r"^([A-Za-z_][\w-]*):[ \t]+(?![\"'\[{|>])(.*:[ \t].*)$",
 def _quote_colon_values(block: str) -> str:
     """The commonest front-matter slip — a title with a colon ("title: Workshop: results") — quoted, so the
     title is read as written instead of the whole file failing."""
-    return _KEY_VALUE.sub(lambda m: f"{m.group(1)}: " + '"' + m.group(2).replace("\\", "\\\\").replace('"', '\\"') + '"', block)
+    return _KEY_VALUE.sub(
+        lambda m: f"{m.group(1)}: " + '"' + m.group(2).replace("\\", "\\\\").replace('"', '\\"') + '"', block)
 
 
 def _headings(body: str) -> list[re.Match]:

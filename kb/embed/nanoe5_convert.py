@@ -9,8 +9,8 @@ The folder is written to a temporary sibling and renamed into place, so a crash 
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 import shutil
 import struct
 import unicodedata

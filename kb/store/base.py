@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from kb.errors import IdentityMismatchError
 from kb.sparse import SparseVector
@@ -101,7 +101,7 @@ class Store(ABC):
     def facet(self, key: str, where: Where | None = None, limit: int = 10_000) -> dict[str, int]:
         """Distinct values of a keyword field with their point counts."""
 
-    def optimize(self) -> None:
+    def optimize(self) -> None:  # noqa: B027 - optional hook; a no-op where the engine builds indexes itself
         """Build indexes after a bulk load (no-op where the engine does it by itself)."""
 
     @abstractmethod
@@ -111,5 +111,5 @@ class Store(ABC):
     def announce(self, url: str) -> None:  # noqa: B027 - only embedded stores have an owner to announce
         """Record where the app that owns this store answers (embedded stores)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; a no-op for stores that hold nothing to release
         """Release the collection (and its lock)."""

@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import qdrant_edge as qe
 
 from kb.errors import KBError
-from kb.store.base import (DATETIME_INDEXES, DENSE, INTEGER_INDEXES, KEYWORD_INDEXES, SENTENCES, SPARSE, ScoredRecord,
-                           Store, StorePoint)
+from kb.store.base import (
+    DATETIME_INDEXES,
+    DENSE,
+    INTEGER_INDEXES,
+    KEYWORD_INDEXES,
+    SENTENCES,
+    SPARSE,
+    ScoredRecord,
+    Store,
+    StorePoint,
+)
 from kb.store.locking import OwnerLock
 from kb.store.plan import Blend, DateRange, Match, Nearest, Rrf, StoreQuery, Where
 
@@ -119,7 +128,8 @@ class EdgeStore(Store):
 
     def _node(self, node, where: Where | None):
         if isinstance(node, Nearest):
-            return qe.Prefetch(limit=node.limit, query=qe.Query.Nearest(_vector(node.using, node.vector), using=node.using),
+            return qe.Prefetch(limit=node.limit,
+                               query=qe.Query.Nearest(_vector(node.using, node.vector), using=node.using),
                                filter=_filter(node.where.and_(where) if node.where else where))
         if isinstance(node, Rrf):
             return qe.Prefetch(limit=node.limit, prefetches=[self._node(c, where) for c in node.children],
@@ -134,7 +144,8 @@ class EdgeStore(Store):
         same = E.Condition(_filter(node.same_language)) if node.same_language else None
         if m:
             s = E.Sum([E.Variable(f"$score[{n + j}]") for j in range(m)])
-            weight = (E.Sum([E.Constant(node.weight_other), E.Mult([E.Constant(node.weight_same - node.weight_other), same])])
+            weight = (E.Sum([E.Constant(node.weight_other),
+                             E.Mult([E.Constant(node.weight_same - node.weight_other), same])])
                       if same is not None else E.Constant(node.weight_same))
             parts.append(E.Mult([weight, E.Div(s, E.Sum([s, E.Constant(node.saturation)]), by_zero_default=0.0)]))
         if same is not None and node.bonus:
@@ -145,7 +156,8 @@ class EdgeStore(Store):
         params = qe.SearchParams(hnsw_ef=q.hnsw_ef)
         node = q.node
         if isinstance(node, Nearest):
-            req = qe.QueryRequest(limit=q.limit, query=qe.Query.Nearest(_vector(node.using, node.vector), using=node.using),
+            req = qe.QueryRequest(limit=q.limit,
+                                  query=qe.Query.Nearest(_vector(node.using, node.vector), using=node.using),
                                   filter=_filter(node.where.and_(q.where) if node.where else q.where), params=params,
                                   with_payload=q.with_payload, with_vector=list(q.with_vectors) or False)
         else:

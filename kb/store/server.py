@@ -5,11 +5,20 @@ exercised in tests where no server is available."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from kb.errors import KBError
-from kb.store.base import (DATETIME_INDEXES, DENSE, INTEGER_INDEXES, KEYWORD_INDEXES, SENTENCES, SPARSE, ScoredRecord,
-                           Store, StorePoint)
+from kb.store.base import (
+    DATETIME_INDEXES,
+    DENSE,
+    INTEGER_INDEXES,
+    KEYWORD_INDEXES,
+    SENTENCES,
+    SPARSE,
+    ScoredRecord,
+    Store,
+    StorePoint,
+)
 from kb.store.plan import Blend, DateRange, Match, Nearest, Rrf, StoreQuery, Where
 
 
@@ -66,7 +75,8 @@ class ServerStore(Store):
                               filter=self._filter(node.where.and_(where) if node.where else where), params=params)
         if isinstance(node, Rrf):
             return m.Prefetch(prefetch=[self._prefetch(c, where, params) for c in node.children], limit=node.limit,
-                              query=m.RrfQuery(rrf=m.Rrf(k=node.k, weights=list(node.weights) if node.weights else None)))
+                              query=m.RrfQuery(rrf=m.Rrf(k=node.k,
+                                                         weights=list(node.weights) if node.weights else None)))
         return m.Prefetch(prefetch=[self._prefetch(c, where, params) for c in node.dense + node.sparse],
                           limit=node.limit, query=self._formula(node))
 
@@ -136,7 +146,8 @@ class ServerStore(Store):
 
     def delete(self, where: Where) -> None:
         self._require()
-        self.client.delete(self.collection, points_selector=self.m.FilterSelector(filter=self._filter(where)), wait=True)
+        self.client.delete(self.collection, points_selector=self.m.FilterSelector(filter=self._filter(where)),
+                           wait=True)
 
     def query(self, q: StoreQuery) -> list[ScoredRecord]:
         self._require()
