@@ -4,6 +4,7 @@ watcher all go through this, so they share one pipeline and one report."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -16,6 +17,8 @@ from ingest.report import FileReport, IngestReport
 from ingest.uploads import save_upload
 from kb.errors import IngestError, KBError
 from kb.knowledge_base import KnowledgeBase
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +49,36 @@ class Library:
         self.ingestor = Ingestor(kb, batch_chunks=batch_chunks)
         self.write_lock = threading.RLock()
         self.activity = Activity()
+        self._last_write = 0.0  # monotonic time of the last change to the store (0: none since the start)
+        self._optimizer: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # -- keeping the store fast -------------------------------------------------------------------------------
+    def optimize_when_idle(self, idle_seconds: float, poll: float = 5.0) -> None:
+        """Start a thread that optimises the store (aside: searches go on) once nothing has been written for
+        `idle_seconds` after a change."""
+        if idle_seconds <= 0 or self._optimizer is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(poll):
+                if self._last_write and not self.activity.busy and \
+                        time.monotonic() - self._last_write >= idle_seconds:
+                    stamp = self._last_write
+                    try:
+                        swapped = self.kb.optimize_aside()
+                        log.info("store optimised (%s)", "swapped in" if swapped else "nothing to do")
+                    except KBError as e:
+                        log.warning("optimising the store failed: %s", e)
+                    if self._last_write == stamp:  # nothing new meanwhile; else try again after the next lull
+                        self._last_write = 0.0
+
+        self._optimizer = threading.Thread(target=loop, name="kb-optimizer", daemon=True)
+        self._optimizer.start()
+
+    def stop(self) -> None:
+        """Stop the background optimiser."""
+        self._stop.set()
 
     # -- writing ----------------------------------------------------------------------------------------------
     def add(self, paths: list[Path], origin: str, force: bool = False, progress: Progress | None = None,
@@ -68,6 +101,8 @@ class Library:
                 a.busy = False
             report.files = list(extra_failures or []) + report.files
             a.last = {"origin": origin, **report.counts(), "chunks": report.chunks()}
+            if report.chunks() or any(f.status in ("moved", "deleted") for f in report.files):
+                self._last_write = time.monotonic()
             ingest_log.append(self.settings.home, report, origin)
             return report
 
@@ -84,6 +119,7 @@ class Library:
                 rp = Path(os.path.abspath(p))
                 if any(rp == r or r in rp.parents for r in roots):
                     n = self.kb.delete_source(d.source)
+                    self._last_write = time.monotonic()
                     report.files.append(FileReport(str(p), "deleted", source=d.source, chunks=n))
         if report.files:
             ingest_log.append(self.settings.home, report, "prune")
@@ -111,6 +147,7 @@ class Library:
         """Remove a document from the index (its file is left alone); returns the passages removed."""
         with self.write_lock:
             n = self.kb.delete_source(source)
+            self._last_write = time.monotonic() if n else self._last_write
             ingest_log.append(self.settings.home, IngestReport(files=[FileReport(source, "deleted", source=source,
                                                                                    chunks=n)]), "delete")
             return n

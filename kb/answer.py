@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kb.analysis import tokens
-from kb.evidence import Evidence, EvidenceWeights, gather, score
+from kb.analysis import query_terms, tokens
+from kb.evidence import KEEP, Evidence, EvidenceWeights, add_detail, gather, score
 from kb.followup import retrieval_query
 from kb.grading import CONFIDENT, NOT_FOUND, UNCERTAIN, Grader, features
 from kb.language import detect_language
@@ -54,8 +54,12 @@ class Answerer:
             qv /= np.linalg.norm(qv)
         kind = answer_kind(question)
         yardstick = self.kb.background.yardstick(qv, lang)
-        evidence = gather(question, qv, yardstick, hits, kind, s.languages, s.evidence_calibration_power)
-        ranked = score(evidence, EvidenceWeights.from_settings(s))
+        w = EvidenceWeights.from_settings(s)
+        evidence = gather(question, qv, yardstick, hits, kind, s.languages, s.evidence_calibration_power,
+                          detail=bool(w.coverage or w.anchors), keep=(w, KEEP))
+        ranked = score(evidence, w)
+        if ranked:  # the grade reads the best sentence's word-level signals
+            add_detail(ranked[0], question, set(query_terms(question, s.languages)), lang)
         x = features(ranked, hits, kind)
         grade, p = self.grader().grade(x, follow_up=query != question)
         signals = {**{k: round(v, 4) for k, v in x.items()}, "answer_kind": kind, "probability": round(p, 4),

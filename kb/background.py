@@ -46,15 +46,21 @@ class Yardstick:
         to that power: with power 0 only the background is removed; with 1 a sentence as far above its
         background as an exact translation scores like a same-language exact match. A language the bank
         lacks falls back to the average over the bank's languages."""
-        m = self.mean.get(language)
-        if m is None:
-            m = float(np.mean(list(self.mean.values())))
+        return (similarity - self.offset(language)) * self.ratio(language) ** power
+
+    def ratio(self, language: str) -> float:
+        """How much smaller the translation span of (question language, `language`) is than the question
+        language's own span (1 for the question's language; at most 3, and 1 for a degenerate bank)."""
         span = self.span.get((self.language, language))
         if span is None:
             span = float(np.mean(list(self.span.values())))
         own = self.span.get((self.language, self.language), span)
-        ratio = min(3.0, max(1.0, own / span)) if span > 1e-3 and own > 1e-3 else 1.0  # a degenerate bank: none
-        return (similarity - m) * ratio ** power
+        return min(3.0, max(1.0, own / span)) if span > 1e-3 and own > 1e-3 else 1.0
+
+    def offset(self, language: str) -> float:
+        """The question's background similarity in `language`."""
+        m = self.mean.get(language)
+        return float(np.mean(list(self.mean.values()))) if m is None else m
 
 
 class Background:

@@ -20,7 +20,6 @@ The vectors were computed once at ingestion and stored with each chunk; nothing 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +30,7 @@ from kb.quantities import anchor_match, gives_kind, mentions_years, question_yea
 from kb.sentences import readable
 from kb.types import Hit
 
+KEEP = 60  # sentences the rerank and the answer look at closely (see gather)
 MIN_STATEMENT_WORDS = 4  # shorter lines are headings or labels: context, never an answer on their own
 
 
@@ -83,47 +83,80 @@ class EvidenceWeights:
 
 
 def gather(question: str, question_vector, yardstick: Yardstick, hits: list[Hit], kind: str | None,
-           languages: list[str], calibration_power: float = 1.0) -> list[Evidence]:
-    """Every stored sentence of `hits` with its signals (unscored). Passages stored without sentence vectors
-    contribute nothing."""
+           languages: list[str], calibration_power: float = 1.0, detail: bool = True,
+           keep: tuple[EvidenceWeights, int] | None = None) -> list[Evidence]:
+    """The stored sentences of `hits` with their signals (unscored). Passages stored without sentence vectors
+    contribute nothing. Without `detail` the word-level signals of each sentence (coverage, anchors) are left
+    at 0 (the search rerank does not weigh them; `add_detail` fills them in where needed). With
+    `keep=(weights, n)` only the n sentences that score best on the vector signals are returned — the rest
+    could not overtake them on the small word-level bonuses — so a search reads a few dozen sentences, not
+    every sentence of thirty passages."""
     qv = np.asarray(question_vector, dtype=np.float32)
-    q_terms = set(query_terms(question, languages))
-    years = question_years(question)
     best = hits[0].score if hits else 0.0
-    out: list[Evidence] = []
+    rows: list[tuple[int, int, float, float, float]] = []  # (hit, row in its spans, similarity, calibrated, context)
+    doc_of: list[str] = []
     for i, h in enumerate(hits):
         vectors = h.sentence_vectors
         spans = h.payload.get("sentence_spans") or []
         if vectors is None or len(spans) != len(vectors):
             continue
         lang = h.payload.get("chunk_language") or h.payload.get("language") or "en"
-        context_found, context_total = anchor_match(question, h.text)
-        context = (yardstick.calibrated(float(h.vector @ qv), lang, calibration_power)
-                   if h.vector is not None else 0.0)
-        years_ok = mentions_years(years, h.text, h.payload.get("date"))
+        offset, ratio = yardstick.offset(lang), yardstick.ratio(lang) ** calibration_power
+        context = float((float(h.vector @ qv) - offset) * ratio) if h.vector is not None else 0.0
         sims = vectors @ qv
-        for (a, b), sim in zip(spans, sims):
-            verbatim = h.text[a:b]
-            statement = readable(verbatim)
-            found, total = anchor_match(question, statement)
-            coverage = 0.0
-            if lang == yardstick.language and q_terms:
-                coverage = len(q_terms & set(document_terms(statement, lang))) / len(q_terms)
-            out.append(Evidence(
-                hit=i, start=a, end=b, text=verbatim, statement=statement, language=lang,
-                similarity=float(sim), calibrated=yardstick.calibrated(float(sim), lang, calibration_power),
-                coverage=coverage,
-                anchors=found / total if total else 0.0,
-                context_anchors=context_found / context_total if context_total else 0.0,
-                has_anchors=context_total > 0,
-                typed=gives_kind(kind, statement), years=years_ok, passage=h.score - best, context=context))
-    by_doc: dict[str, list[float]] = defaultdict(list)
-    for e in out:
-        by_doc[hits[e.hit].source].append(e.similarity)
-    for e in out:
-        sims = by_doc[hits[e.hit].source]
-        e.contrast = e.similarity - float(np.mean(sims)) if len(sims) > 1 else 0.0
+        cal = (sims - offset) * ratio
+        rows += [(i, j, float(sim), float(c), context) for j, (sim, c) in enumerate(zip(sims, cal))]
+        doc_of += [h.source] * len(spans)
+    if not rows:
+        return []
+    sims_all = np.array([r[2] for r in rows], dtype=np.float32)
+    docs = np.array(doc_of)
+    contrast = np.zeros(len(rows), dtype=np.float32)
+    for d in set(doc_of):
+        m = docs == d
+        if m.sum() > 1:
+            contrast[m] = sims_all[m] - sims_all[m].mean()
+    order = range(len(rows))
+    if keep is not None:
+        w, n = keep
+        partial = np.array([w.calibrated * r[3] + w.passage * (hits[r[0]].score - best) + w.context * r[4]
+                            for r in rows]) + w.contrast * contrast
+        order = np.argsort(-partial)[:n]
+    q_terms = set(query_terms(question, languages)) if detail else set()
+    years = question_years(question)
+    per_hit: dict[int, tuple] = {}
+    out: list[Evidence] = []
+    for k in order:
+        i, j, sim, cal, context = rows[k]
+        h = hits[i]
+        if i not in per_hit:
+            found, total = anchor_match(question, h.text)
+            per_hit[i] = (found / total if total else 0.0, total > 0,
+                          mentions_years(years, h.text, h.payload.get("date")),
+                          h.payload.get("chunk_language") or h.payload.get("language") or "en")
+        context_anchors, has_anchors, years_ok, lang = per_hit[i]
+        a, b = h.payload["sentence_spans"][j]
+        verbatim = h.text[a:b]
+        statement = readable(verbatim)
+        e = Evidence(hit=i, start=a, end=b, text=verbatim, statement=statement, language=lang, similarity=sim,
+                     calibrated=cal, context_anchors=context_anchors, has_anchors=has_anchors,
+                     typed=gives_kind(kind, statement), years=years_ok, passage=h.score - best, context=context,
+                     contrast=float(contrast[k]))
+        if detail:
+            add_detail(e, question, q_terms, yardstick.language)
+        out.append(e)
     return out
+
+
+def add_detail(e: Evidence, question: str, q_terms: set[str], question_language: str) -> Evidence:
+    """The word-level signals of one sentence: the question's words it shares (same language only) and the
+    question's names and numbers it contains."""
+    found, total = anchor_match(question, e.statement)
+    e.anchors = found / total if total else 0.0
+    e.coverage = 0.0
+    if e.language == question_language and q_terms:
+        e.coverage = len(q_terms & set(document_terms(e.statement, e.language))) / len(q_terms)
+    return e
 
 
 def score(evidence: list[Evidence], w: EvidenceWeights) -> list[Evidence]:

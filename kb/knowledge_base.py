@@ -37,6 +37,7 @@ class KnowledgeBase:
         self._checked = False
         self._background = None
         self._lock = threading.RLock()
+        self._languages: list[str] | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, embedder: Embedder | None = None) -> "KnowledgeBase":
@@ -142,7 +143,7 @@ class KnowledgeBase:
         s = self.settings
         k = k or s.top_k
         rerank = s.search_rerank if rerank is None else rerank
-        searcher = Searcher(self._store, self.query_vector, self.sparse, s)
+        searcher = Searcher(self._store, self.query_vector, self.sparse, s, self.chunk_languages)
         if not rerank or (options is not None and getattr(options, "mode", None) == "sparse"):
             return searcher.search(query, k, filters, options, with_sentences)
         hits = searcher.search(query, max(k, s.search_rerank_candidates), filters, options, with_sentences=True)
@@ -152,16 +153,17 @@ class KnowledgeBase:
         """Passages reordered by their best sentence for `query` (kb.evidence.rerank)."""
         import numpy as np
 
-        from kb.evidence import EvidenceWeights, gather, rerank
+        from kb.evidence import KEEP, EvidenceWeights, gather, rerank
         from kb.language import detect_language
         from kb.quantities import answer_kind
 
         s = self.settings
         qv = np.asarray(self.query_vector(query), dtype=np.float32)
-        lang = detect_language(query, s.languages, default="en")
+        lang = detect_language(query, s.languages, default="") or "en"  # as the search itself detects it
+        w = EvidenceWeights.from_settings(s)
         evidence = gather(query, qv, self.background.yardstick(qv, lang), hits, answer_kind(query), s.languages,
-                          s.evidence_calibration_power)
-        return rerank(hits, evidence, EvidenceWeights.from_settings(s))
+                          s.evidence_calibration_power, detail=bool(w.coverage or w.anchors), keep=(w, KEEP))
+        return rerank(hits, evidence, w)
 
     def docs(self) -> list[DocInfo]:
         """Every stored document (one row per source, current version)."""
@@ -192,6 +194,14 @@ class KnowledgeBase:
     def document_count(self) -> int:
         """Stored documents, counted in the store (cheap enough for a status line polled every few seconds)."""
         return self._store.count(Where((_first_chunk(),)))
+
+    def chunk_languages(self) -> list[str]:
+        """The languages of the stored passages (search pools its candidates per language); remembered until the
+        next write."""
+        languages = self._languages
+        if languages is None:
+            languages = self._languages = sorted(self._store.facet("chunk_language"))
+        return languages
 
     def chunk_count(self) -> int:
         """Stored passages."""
@@ -252,6 +262,7 @@ class KnowledgeBase:
                                      self.sparse.encode_document(c.text, c.chunk_language), c.payload(),
                                      sentence_vectors[row:row + n].tolist()))
             row += n
+        self._languages = None
         for i in range(0, len(points), 256):
             self._store.upsert(points[i:i + 256])
         for chunks in docs:
@@ -266,16 +277,23 @@ class KnowledgeBase:
         n = self._store.count(where)
         if n:
             self._store.delete(where)
+            self._languages = None
         return n
 
     def delete_all(self) -> None:
         """Drop the whole collection (used to rebuild after a model or chunking change)."""
         self._store.drop()
         self._checked = False
+        self._languages = None
 
     def optimize(self) -> None:
-        """Let the store build its indexes after a bulk load (the app does it when ingestion is idle)."""
+        """Let the store build its indexes after a bulk load, in place (searches wait)."""
         self._store.optimize()
+
+    def optimize_aside(self) -> bool:
+        """Build the store's indexes while searches go on (the app does it when ingestion is idle); True when
+        an optimised store was swapped in."""
+        return self._store.optimize_aside()
 
 
 def _first_chunk():

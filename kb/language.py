@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 _lock = threading.Lock()
 _ready = False
@@ -30,7 +31,19 @@ def _factory():
 
 def detect_language(text: str, allowed: list[str], default: str = "und", min_prob: float = 0.0) -> str:
     """The most likely language of `text` among `allowed` (ISO 639-1); `default` when there is too little text
-    or no allowed language reaches `min_prob` (text in another language, such as lorem ipsum)."""
+    or no allowed language reaches `min_prob` (text in another language, such as lorem ipsum). Short texts
+    (questions, asked again and again while paging or reranking) are remembered."""
+    if len(text) <= 500:
+        return _detect_short(text, tuple(allowed), default, min_prob)
+    return _detect(text, allowed, default, min_prob)
+
+
+@lru_cache(maxsize=8192)
+def _detect_short(text: str, allowed: tuple[str, ...], default: str, min_prob: float) -> str:
+    return _detect(text, list(allowed), default, min_prob)
+
+
+def _detect(text: str, allowed: list[str], default: str, min_prob: float) -> str:
     letters = _LETTERS.findall(text)
     if len(letters) < 3:
         return default

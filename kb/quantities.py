@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # -- numbers --------------------------------------------------------------------------------------------------
 _SPACE_CHARS = " \u00a0\u202f\u2009"
@@ -242,7 +243,7 @@ _WORD = re.compile(r"[^\W\d_][^\W_]*", re.UNICODE)
 
 def _fold(word: str) -> str:
     """Lowercase ASCII skeleton; Lithuanian y (a long i) meets Latvian ī: Anykščiai / Anīkšči -> anikšči."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+    plain = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode("ascii")
     return plain.replace("y", "i")
 
 
@@ -273,10 +274,19 @@ def anchor_match(question: str, sentence: str) -> tuple[int, int]:
     """(anchors of the question found in the sentence, anchors of the question): names and numbers, the words
     a question and its evidence share even when they are written in different languages. Years are left out
     (they are checked on their own)."""
-    q_names = name_keys(question)
-    s_words = {_fold(w)[:NAME_PREFIX] for w in _WORD.findall(sentence) if len(w) >= 3}
-    years = {float(y) for y in question_years(question)}
-    q_numbers = [m for m in number_mentions(question) if not m & years]
-    s_numbers = number_values(sentence) if q_numbers else set()
-    found = len(q_names & s_words) + sum(1 for m in q_numbers if m & s_numbers)
+    q_names, q_numbers = _question_anchors(question)
+    if not q_names and not q_numbers:
+        return 0, 0
+    folded = _fold(sentence)
+    found = sum(1 for key in q_names if re.search(r"(?<![^\W\d_])" + re.escape(key), folded))
+    if q_numbers:
+        s_numbers = number_values(sentence)
+        found += sum(1 for m in q_numbers if m & s_numbers)
     return found, len(q_names) + len(q_numbers)
+
+
+@lru_cache(maxsize=4096)
+def _question_anchors(question: str) -> tuple[frozenset[str], tuple[frozenset[float], ...]]:
+    years = {float(y) for y in question_years(question)}
+    numbers = tuple(frozenset(m) for m in number_mentions(question) if not m & years)
+    return frozenset(name_keys(question)), numbers

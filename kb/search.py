@@ -46,11 +46,12 @@ class Searcher:
     """Turns a question and filters into a store query plan and ranked hits."""
 
     def __init__(self, store: Store, query_vector: Callable[[str], Sequence[float]], sparse: SparseEncoder,
-                 settings: Settings):
+                 settings: Settings, chunk_languages: Callable[[], list[str]] | None = None):
         self.store = store
         self.query_vector = query_vector
         self.sparse = sparse
         self.settings = settings
+        self.chunk_languages = chunk_languages or (lambda: sorted(store.facet("chunk_language")))
 
     def where(self, filters: SearchFilters | None) -> Where | None:
         """Store filter for the given restrictions; None when unrestricted. Raises nothing for empty globs:
@@ -111,7 +112,7 @@ class Searcher:
         dense_nodes: tuple[Nearest, ...] = (Nearest(DENSE, dense, prefetch),)
         restricted = filters is not None and bool(filters.languages or filters.chunk_languages)
         if pick(opts.language_pooling, s.language_pooling) and not restricted:
-            langs = sorted(self.store.facet("chunk_language"))
+            langs = self.chunk_languages()
             if len(langs) > 1:  # candidates from every language, so other-language evidence is not crowded out
                 dense_nodes = tuple(Nearest(DENSE, dense, prefetch, Where((Match("chunk_language", (lang,)),)))
                                     for lang in langs)

@@ -60,6 +60,9 @@ class IngestSettings(BaseModel):
     upload_dir: Path = Field(Path("uploads"), description="Folder where files uploaded in the app are kept "
                                                           "(relative to the source root).")
     upload_max_mb: float = Field(50.0, gt=0, description="Largest file the app accepts as an upload.")
+    optimize_idle_seconds: float = Field(60.0, ge=0, description="The app optimises the embedded store (builds "
+                                         "its search indexes, aside, without holding searches back) once no "
+                                         "file has been ingested for this long; 0 = never.")
     corpus_dir: Path = Field(Path("corpus"), description="Folder `kb serve` ingests on its first start when the "
                                                           "store is empty (relative to the source root).")
 

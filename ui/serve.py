@@ -50,6 +50,7 @@ def serve(settings: Settings, host: str, port: int, watch: Path | None, say: Say
             inbox = Inbox(library, settings.source_path(watch), settings.watch_settle_seconds)
             inbox.start()
             say(f"watching the inbox {inbox.folder}")
+        library.optimize_when_idle(settings.optimize_idle_seconds)
         app = create_app(kb, build_app(kb, library, inbox), library)
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         kb.announce(f"http://{local}:{port}")
@@ -57,6 +58,7 @@ def serve(settings: Settings, host: str, port: int, watch: Path | None, say: Say
         try:
             _server(app, host, port).run()
         finally:
+            library.stop()
             if inbox is not None:
                 inbox.stop()
     finally:

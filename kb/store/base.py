@@ -101,6 +101,10 @@ class Store(ABC):
     def facet(self, key: str, where: Where | None = None, limit: int = 10_000) -> dict[str, int]:
         """Distinct values of a keyword field with their point counts."""
 
+    def optimize_aside(self) -> bool:
+        """Optimise without holding searches back; True when something changed (a server does it by itself)."""
+        return False
+
     def optimize(self) -> None:  # noqa: B027 - optional hook; a no-op where the engine builds indexes itself
         """Build indexes after a bulk load (no-op where the engine does it by itself)."""
 

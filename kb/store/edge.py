@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import qdrant_edge as qe
@@ -55,6 +59,42 @@ def _vectors(p: StorePoint) -> dict:
     return out
 
 
+class _ReadWriteLock:
+    """Many readers or one writer: searches and updates share the shard; swapping in an optimised copy of it
+    waits for them and holds them back for the moment of the swap."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextmanager
+    def shared(self):
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self):
+        with self._cond:
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
 class EdgeStore(Store):
     """A Qdrant Edge shard at `folder/shard`, identity in `folder/identity.json`, owned by one process."""
 
@@ -64,6 +104,10 @@ class EdgeStore(Store):
         self._lock = OwnerLock(folder)
         self._lock.acquire()
         self._shard: qe.EdgeShard | None = None
+        self._access = _ReadWriteLock()
+        self._write_mutex = threading.Lock()  # updates, and the copy step of optimize_aside
+        self._writes = 0
+        self._recover_swap()
         try:
             if (self._shard_path / "edge_config.json").exists() or self._identity_path.exists():
                 self._shard = qe.EdgeShard.load(str(self._shard_path))
@@ -75,6 +119,14 @@ class EdgeStore(Store):
     def announce(self, url: str) -> None:
         """Tell other processes where the app that owns this store answers."""
         self._lock.announce(url)
+
+    def _recover_swap(self) -> None:
+        """Finish or undo a swap of an optimised copy that a crash interrupted."""
+        shard, old, nxt = self._shard_path, self.folder / "shard.old", self.folder / "shard.next"
+        if not shard.exists() and old.exists():
+            old.rename(shard)  # crashed between the two renames: the old shard is complete
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(nxt, ignore_errors=True)
 
     @property
     def _shard_path(self) -> Path:
@@ -120,11 +172,16 @@ class EdgeStore(Store):
     def upsert(self, points: list[StorePoint]) -> None:
         if not points:
             return
-        self.shard.update(qe.UpdateOperation.upsert_points([
-            qe.Point(id=p.id, vector=_vectors(p), payload=p.payload) for p in points]))
+        op = qe.UpdateOperation.upsert_points([qe.Point(id=p.id, vector=_vectors(p), payload=p.payload)
+                                               for p in points])
+        with self._write_mutex, self._access.shared():
+            self.shard.update(op)
+            self._writes += 1
 
     def delete(self, where: Where) -> None:
-        self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where)))
+        with self._write_mutex, self._access.shared():
+            self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where)))
+            self._writes += 1
 
     def _node(self, node, where: Where | None):
         if isinstance(node, Nearest):
@@ -164,13 +221,16 @@ class EdgeStore(Store):
             inner = self._node(node, q.where)
             req = qe.QueryRequest(limit=q.limit, prefetches=inner.prefetches, query=inner.query, params=params,
                                   with_payload=q.with_payload, with_vector=list(q.with_vectors) or False)
+        with self._access.shared():
+            found = self.shard.query(req)
         return [ScoredRecord(str(p.id), float(p.score), dict(p.payload or {}),
-                             dict(p.vector) if q.with_vectors and p.vector else None) for p in self.shard.query(req)]
+                             dict(p.vector) if q.with_vectors and p.vector else None) for p in found]
 
     def count(self, where: Where | None = None) -> int:
         if self._shard is None:
             return 0
-        return self._shard.count(qe.CountRequest(filter=_filter(where), exact=True))
+        with self._access.shared():
+            return self.shard.count(qe.CountRequest(filter=_filter(where), exact=True))
 
     def scroll(self, where: Where | None = None, fields: list[str] | None = None,
                batch: int = 1000) -> Iterator[ScoredRecord]:
@@ -178,9 +238,10 @@ class EdgeStore(Store):
             return
         offset = None
         while True:
-            records, offset = self._shard.scroll(qe.ScrollRequest(
-                offset=offset, limit=batch, filter=_filter(where), with_payload=fields if fields else True,
-                with_vector=False))
+            with self._access.shared():
+                records, offset = self.shard.scroll(qe.ScrollRequest(
+                    offset=offset, limit=batch, filter=_filter(where), with_payload=fields if fields else True,
+                    with_vector=False))
             for r in records:
                 yield ScoredRecord(str(r.id), 0.0, dict(r.payload or {}))
             if offset is None:
@@ -189,17 +250,55 @@ class EdgeStore(Store):
     def facet(self, key: str, where: Where | None = None, limit: int = 10_000) -> dict[str, int]:
         if self._shard is None:
             return {}
-        resp = self._shard.facet(qe.FacetRequest(key=key, limit=limit, exact=True, filter=_filter(where)))
+        with self._access.shared():
+            resp = self.shard.facet(qe.FacetRequest(key=key, limit=limit, exact=True, filter=_filter(where)))
         return {str(h.value): int(h.count) for h in resp.hits if h.count}
 
     def optimize(self) -> None:
+        """Optimise in place (blocks searches until done: Qdrant Edge holds the shard meanwhile)."""
         if self._shard is not None:
-            self._shard.optimize()
+            with self._write_mutex, self._access.shared():
+                self._shard.optimize()
+
+    def optimize_aside(self) -> bool:
+        """Optimise a copy of the shard and swap it in, so that searches go on meanwhile: they wait only for
+        the swap itself (closing one shard and opening the other). Gives up, keeping the store as it is, when
+        anything was written while the copy was optimised. True when an optimised shard was swapped in."""
+        if self._shard is None:
+            return False
+        nxt, old = self.folder / "shard.next", self.folder / "shard.old"
+        shutil.rmtree(nxt, ignore_errors=True)
+        with self._write_mutex:  # a consistent copy: no update runs while the files are copied
+            with self._access.shared():
+                self.shard.flush()
+            shutil.copytree(self._shard_path, nxt)
+            version = self._writes
+        # in another process: Qdrant Edge keeps the interpreter's lock while it optimises, which would stop
+        # every thread of this one (the web server included)
+        run = subprocess.run([sys.executable, "-m", "kb.store.edge", "optimize", str(nxt)], capture_output=True,
+                             text=True)
+        if run.returncode not in (0, 3):  # 3: nothing to optimise
+            shutil.rmtree(nxt, ignore_errors=True)
+            raise KBError(f"optimising a copy of {self._shard_path} failed: {run.stderr.strip()[-300:]}")
+        if run.returncode == 3:
+            shutil.rmtree(nxt, ignore_errors=True)
+            return False
+        with self._write_mutex, self._access.exclusive():
+            if self._writes != version:  # written meanwhile: the copy is stale
+                shutil.rmtree(nxt, ignore_errors=True)
+                return False
+            self._shard.close()
+            self._shard_path.rename(old)
+            nxt.rename(self._shard_path)
+            self._shard = qe.EdgeShard.load(str(self._shard_path))
+        shutil.rmtree(old, ignore_errors=True)
+        return True
 
     def drop(self) -> None:
-        if self._shard is not None:
-            self._shard.close()
-            self._shard = None
+        with self._write_mutex, self._access.exclusive():
+            if self._shard is not None:
+                self._shard.close()
+                self._shard = None
         shutil.rmtree(self._shard_path, ignore_errors=True)
         self._identity_path.unlink(missing_ok=True)
 
@@ -209,3 +308,18 @@ class EdgeStore(Store):
             self._shard.close()
             self._shard = None
         self._lock.release()
+
+
+def _optimize_folder(path: str) -> int:
+    """Optimise the shard at `path` (exit code 3 when there was nothing to do)."""
+    shard = qe.EdgeShard.load(path)
+    changed = shard.optimize()
+    shard.flush()
+    shard.close()
+    return 0 if changed else 3
+
+
+if __name__ == "__main__":  # python -m kb.store.edge optimize FOLDER (see EdgeStore.optimize_aside)
+    if len(sys.argv) == 3 and sys.argv[1] == "optimize":
+        sys.exit(_optimize_folder(sys.argv[2]))
+    sys.exit("usage: python -m kb.store.edge optimize SHARD_FOLDER")

@@ -148,3 +148,55 @@ def test_second_opener_of_the_embedded_store_gets_a_clear_message(tmp_path):
 
 def test_check_identity_accepts_a_new_collection():
     check_identity(None, {"a": 1}, "x")
+
+
+def _dense_ids(store, q, k=5):
+    return [r.id for r in store.query(StoreQuery(Nearest("dense", q, k), k))]
+
+
+def test_optimising_aside_keeps_searches_going_and_the_data(tmp_path):
+    """Qdrant Edge holds the interpreter while it optimises; the copy is optimised in another process and
+    swapped in, so searches answer throughout and see the same points afterwards."""
+    import threading
+
+    store = EdgeStore(tmp_path / "edge")
+    store.ensure({"model": "m"}, 8)
+    for seed in range(6):  # several appendable segments: something to optimise
+        store.upsert([StorePoint(point_id("doc", f"s{seed}", p), [float(x) for x in np.roll(np.arange(8) + p, seed)],
+                                 SparseVector([p % 7], [1.0]), {"doc_id": f"d{seed}", "chunk_index": p})
+                      for p in range(400)])
+    q = [1.0, 0.5, 0, 0, 0, 0, 0, 0.2]
+    before = _dense_ids(store, q)
+    answered, done = [], threading.Event()
+
+    def search_meanwhile():
+        while not done.is_set():
+            answered.append(_dense_ids(store, q))
+
+    t = threading.Thread(target=search_meanwhile)
+    t.start()
+    try:
+        swapped = store.optimize_aside()
+    finally:
+        done.set()
+        t.join()
+    assert answered and all(a == before for a in answered)  # searches went on, unchanged
+    assert store.count() == 2400 and _dense_ids(store, q) == before
+    assert isinstance(swapped, bool) and not (tmp_path / "edge" / "shard.next").exists()
+    store.close()
+    reopened = EdgeStore(tmp_path / "edge")
+    assert reopened.count() == 2400 and _dense_ids(reopened, q) == before
+    reopened.close()
+
+
+def test_an_interrupted_swap_is_repaired_on_open(tmp_path):
+    store = EdgeStore(tmp_path / "edge")
+    store.ensure({"model": "m"}, 8)
+    store.upsert(_points())
+    store.close()
+    folder = tmp_path / "edge"
+    (folder / "shard").rename(folder / "shard.old")  # crashed between the two renames of a swap
+    (folder / "shard.next").mkdir()
+    store = EdgeStore(folder)
+    assert store.count() == 30 and not (folder / "shard.old").exists() and not (folder / "shard.next").exists()
+    store.close()

@@ -20,7 +20,7 @@ KB = [sys.executable, "-m", "ui.cli"]
 def env(kb_home, tmp_path):
     e = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     e.update(KB_HOME=str(kb_home), KB_EMBED_MODEL="hash", KB_SOURCE_ROOT=str(tmp_path), KB_CORPUS_DIR="corpus",
-             GRADIO_ANALYTICS_ENABLED="False", PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+             GRADIO_ANALYTICS_ENABLED="False", PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     return e
 
 

@@ -18,7 +18,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.llm_answer import verify
 from kb.settings import Settings
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # tests/, where llm_server.py is
 DOCS = {
     "visits/pomerania.md": "The study visit to Pomerania took place on 6-8 June 2022. The visit cost EUR 14,200 in "
                            "total. Participants saw the Gdańsk metropolitan ticket, which works on buses, trams and "

@@ -9,7 +9,7 @@ import pytest
 
 from ingest.pipeline import iter_files
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "corpus_src"))
 from build_eval import locate, parsed  # noqa: E402
 
