@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import log as ingest_log
-from ingest.pipeline import Ingestor, Progress
+from ingest.pipeline import Ingestor, Pending, Progress
 from ingest.report import FileReport, IngestReport
 from ingest.uploads import save_upload
 from kb.errors import IngestError, KBError
 from kb.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
+LONG_SLICE = 128  # passages of a long file written at a time (other writes get in between)
 
 
 @dataclass
@@ -34,24 +36,76 @@ class Activity:
     chunks_done: int = 0
     last: dict = field(default_factory=dict)
 
+    long: dict = field(default_factory=dict)  # the long file being written in the background, if any
+
     def snapshot(self) -> dict:
         rate = self.chunks_done / max(time.monotonic() - self.started, 1e-6) if self.busy else 0.0
-        return {"busy": self.busy, "origin": self.origin, "done": self.done, "total": self.total,
-                "current": self.current, "chunks_per_s": round(rate, 2), "last": dict(self.last)}
+        return {"busy": self.busy or bool(self.long), "origin": self.origin, "done": self.done, "total": self.total,
+                "current": self.current, "chunks_per_s": round(rate, 2), "last": dict(self.last),
+                "long": dict(self.long), "reading": self.busy}
 
 
 class Library:
-    """Writes to a KnowledgeBase, one operation at a time."""
+    """Writes to a KnowledgeBase. Files are read one at a time; with `long_files_aside` (the app) a file that
+    makes more than KB_LONG_FILE_CHUNKS passages is written in the background, slice by slice, so the small
+    files that arrive meanwhile are never held behind it."""
 
-    def __init__(self, kb: KnowledgeBase, batch_chunks: int = 64):
+    def __init__(self, kb: KnowledgeBase, batch_chunks: int = 64, long_files_aside: bool = False):
         self.kb = kb
         self.settings = kb.settings
         self.ingestor = Ingestor(kb, batch_chunks=batch_chunks)
-        self.write_lock = threading.RLock()
+        self.write_lock = threading.RLock()  # one store write at a time (a batch, a slice, a delete)
+        self._reading = threading.Lock()  # one add() at a time reads files
         self.activity = Activity()
+        self.cancel = threading.Event()  # set on shutdown: reading and background writing stop between steps
         self._last_write = 0.0  # monotonic time of the last change to the store (0: none since the start)
         self._optimizer: threading.Thread | None = None
         self._stop = threading.Event()
+        self._long_files_aside = long_files_aside
+        self._long_queue: queue.Queue = queue.Queue()
+        self._long_worker: threading.Thread | None = None
+
+    # -- long files, in the background --------------------------------------------------------------------------
+    def _defer(self, item: Pending) -> bool:
+        if not self._long_files_aside or len(item.chunks) <= self.settings.long_file_chunks:
+            return False
+        self._long_queue.put((item, self.activity.origin, item.report.status))  # its status once written
+        if self._long_worker is None or not self._long_worker.is_alive():
+            self._long_worker = threading.Thread(target=self._write_long_files, name="kb-long-files", daemon=True)
+            self._long_worker.start()
+        return True
+
+    def _write_long_files(self) -> None:
+        while not self.cancel.is_set():
+            try:
+                item, origin, status = self._long_queue.get(timeout=1.0)
+            except queue.Empty:
+                if self._long_queue.empty():
+                    return
+                continue
+            self._write_long(item, origin, status)
+
+    def _write_long(self, item: Pending, origin: str, status: str) -> None:
+        chunks, r = item.chunks, item.report
+        a = self.activity
+        a.long = {"file": Path(r.path).name, "done": 0, "total": len(chunks), "started": time.monotonic()}
+        try:
+            for start in range(0, len(chunks), LONG_SLICE):
+                if self.cancel.is_set():  # the half-written version is repaired by the next start
+                    return
+                with self.write_lock:
+                    self.kb.store_chunks(chunks[start:start + LONG_SLICE])
+                    self._last_write = time.monotonic()
+                a.long["done"] = min(start + LONG_SLICE, len(chunks))
+            with self.write_lock:
+                self.kb.retire_older_versions(chunks[0])
+                self.ingestor.finish(item)
+            r.status = status
+        except KBError as e:
+            r.status, r.error = "failed", str(e)
+        finally:
+            a.long = {}
+        ingest_log.append(self.settings.home, IngestReport(files=[r]), f"{origin} (long file)")
 
     # -- keeping the store fast -------------------------------------------------------------------------------
     def optimize_when_idle(self, idle_seconds: float, poll: float = 5.0) -> None:
@@ -76,15 +130,26 @@ class Library:
         self._optimizer = threading.Thread(target=loop, name="kb-optimizer", daemon=True)
         self._optimizer.start()
 
-    def stop(self) -> None:
-        """Stop the background optimiser."""
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the background optimiser, any reading (between files) and the background writing of long files
+        (between slices), and the parsing worker. True when everything stopped within `timeout` seconds; what
+        was left half-written is repaired by the next start."""
         self._stop.set()
+        self.cancel.set()
+        deadline = time.monotonic() + timeout
+        if self._long_worker is not None:
+            self._long_worker.join(timeout=max(0.0, deadline - time.monotonic()))
+        idle = self._reading.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        if idle:
+            self._reading.release()
+        self.ingestor.close()
+        return idle and (self._long_worker is None or not self._long_worker.is_alive())
 
     # -- writing ----------------------------------------------------------------------------------------------
     def add(self, paths: list[Path], origin: str, force: bool = False, progress: Progress | None = None,
             extra_failures: list[FileReport] | None = None) -> IngestReport:
         """Ingest files or folders (the same pipeline as `kb ingest`) and log the outcome."""
-        with self.write_lock:
+        with self._reading:
             a = self.activity
             a.busy, a.origin, a.done, a.total, a.current = True, origin, 0, 0, ""
             a.started, a.chunks_done = time.monotonic(), 0
@@ -95,8 +160,13 @@ class Library:
                 if progress:
                     progress(done, total, path)
 
+            def write(fn) -> None:
+                with self.write_lock:
+                    fn()
+
             try:
-                report = self.ingestor.ingest(paths, progress=step, force=force)
+                report = self.ingestor.ingest(paths, progress=step, force=force, defer=self._defer,
+                                              cancel=self.cancel, write=write)
             finally:
                 a.busy = False
             report.files = list(extra_failures or []) + report.files

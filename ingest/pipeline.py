@@ -10,12 +10,15 @@ import hashlib
 import logging
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunker import chunk_document
+from ingest.failures import FailureMemory
+from ingest.isolation import ParseLimits, ParseWorker, parse_bounded
 from ingest.lang import detect_chunk_language, document_language
 from ingest.metadata import is_sidecar, resolve
 from ingest.parsers import parser_for
@@ -30,7 +33,9 @@ Progress = Callable[[int, int, str], None]
 
 
 @dataclass(slots=True)
-class _Pending:
+class Pending:
+    """A file read and chunked, waiting to be written."""
+
     report: FileReport
     chunks: list[Chunk]
 
@@ -117,19 +122,31 @@ class Ingestor:
         self.kb = kb
         self.settings = kb.settings
         self.batch_chunks = batch_chunks
+        self.limits = ParseLimits.from_settings(self.settings)
+        self._worker: ParseWorker | None = None
+        self.failures = FailureMemory(self.settings.home / "failed-files.json")
         self.chunks_prepared = 0  # chunks read so far in the current run (for progress: chunks/s)
 
-    def ingest(self, paths: list[Path], progress: Progress | None = None, force: bool = False) -> IngestReport:
+    def ingest(self, paths: list[Path], progress: Progress | None = None, force: bool = False,
+               defer: Callable[[Pending], bool] | None = None, cancel: threading.Event | None = None,
+               write: Callable[[Callable[[], None]], None] | None = None) -> IngestReport:
         """Ingest every file under `paths`; the report says what happened to each. `force` re-reads and
-        re-embeds files whose content is already stored (re-index)."""
+        re-embeds files whose content is already stored (re-index). `defer(item)` may take a prepared file over
+        (the app writes long files in the background; the report says "queued"); `cancel` stops between
+        files; `write(fn)` runs each store write (the app runs them under its writer's lock)."""
         t0 = time.perf_counter()
         embedded0, reused0 = self.kb.embedder.vectors_embedded, self.kb.embedder.vectors_reused
         self.kb.prepare_for_writes()  # refuse a mismatching collection before anything is read
         report = IngestReport()
         self.chunks_prepared = 0
         files = list(iter_files([Path(p) for p in paths]))
-        pending: list[_Pending] = []
+        pending: list[Pending] = []
+        run = write or (lambda fn: fn())
         for i, (path, walk_error) in enumerate(files):
+            if cancel is not None and cancel.is_set():
+                report.files.append(FileReport(str(path), "failed", error="stopped before it was read; it will "
+                                                                          "be read at the next start"))
+                continue
             if walk_error:
                 report.files.append(FileReport(str(path), "failed", error=walk_error))
             else:
@@ -137,24 +154,48 @@ class Ingestor:
                 report.files.append(item.report)
                 if item.chunks:
                     self.chunks_prepared += len(item.chunks)
-                    pending.append(item)
+                    if defer is not None and defer(item):
+                        item.report.status = "queued"
+                    else:
+                        pending.append(item)
                     if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
-                        self._flush(pending)
+                        run(lambda batch=pending: self._flush(batch))
                         pending = []
             if progress:
                 progress(i + 1, len(files), str(path))
-        self._flush(pending)
+        if pending:
+            run(lambda: self._flush(pending))
         report.seconds = time.perf_counter() - t0
         report.embedded = self.kb.embedder.vectors_embedded - embedded0
         report.reused = self.kb.embedder.vectors_reused - reused0
         return report
 
-    def _flush(self, pending: list[_Pending]) -> None:
+    def parse(self, suffix: str, data: bytes, path: str):
+        """The parsed document: in the isolated worker (memory limit, time budget) unless switched off."""
+        if not self.settings.parse_isolated:
+            return parse_bounded(suffix, data, path, self.limits)
+        if self._worker is None:
+            self._worker = ParseWorker(self.limits)
+        return self._worker.parse(suffix, data, path)
+
+    def close(self) -> None:
+        """Stop the parsing worker."""
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+    def _flush(self, pending: list[Pending]) -> None:
         if pending:
             self.kb.write_documents([p.chunks for p in pending])
-            for p in pending:  # a moved file: its new entry is stored, now drop the old one
-                if p.report.moved_from:
-                    self.kb.delete_source(p.report.moved_from)
+            for p in pending:
+                self.finish(p)
+
+    def finish(self, p: Pending) -> None:
+        """After a file's chunks are stored: a moved file's old entry goes; a file that failed before and now
+        went in is no longer remembered as failed."""
+        if p.report.moved_from:
+            self.kb.delete_source(p.report.moved_from)
+        self.failures.forget(p.report.source)
 
     def _same_content(self, sha: str) -> tuple[str | None, str | None]:
         """(a stored source of the same content whose file is gone — the file was renamed or moved —,
@@ -167,22 +208,22 @@ class Ingestor:
                 present = present or src
         return moved, present
 
-    def _prepare(self, path: Path, force: bool = False) -> _Pending:
+    def _prepare(self, path: Path, force: bool = False) -> Pending:
         report = FileReport(str(path), "failed")
         try:
             report.source = source_for(path, self.settings.source_root)
             chunks = self._chunks(path, report, force)
         except IngestError as e:
             report.status, report.error = "failed", e.cause
-            return _Pending(report, [])
+            return Pending(report, [])
         except OSError as e:
             report.status, report.error = "failed", f"cannot read the file ({e.strerror or e})"
-            return _Pending(report, [])
+            return Pending(report, [])
         except Exception as e:  # noqa: BLE001 - one odd file must not stop the batch
             log.exception("unexpected error while reading %s", path)
             report.status, report.error = "failed", f"could not be parsed ({type(e).__name__}: {e})"
-            return _Pending(report, [])
-        return _Pending(report, chunks)
+            return Pending(report, [])
+        return Pending(report, chunks)
 
     def _chunks(self, path: Path, report: FileReport, force: bool = False) -> list[Chunk]:
         s = self.settings
@@ -194,12 +235,15 @@ class Ingestor:
         if before.st_size > s.max_file_mb * 1024 * 1024:
             raise IngestError(str(path), f"file is {before.st_size / 1048576:.1f} MB, above the limit of "
                                          f"{s.max_file_mb:g} MB (KB_MAX_FILE_MB)")
-        parser = parser_for(path)
+        parser_for(path)  # an unsupported format is refused before the file is read
         data = path.read_bytes()
         after = path.stat()
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(data) != after.st_size:
             raise IngestError(str(path), "the file changed while it was being read; it will be read again next time")
         sha = hashlib.sha256(data).hexdigest()
+        earlier = None if force else self.failures.cause(report.source, sha)
+        if earlier:
+            raise IngestError(str(path), f"{earlier} (not read again: the file has not changed since it failed)")
         doc_id = doc_id_for(report.source)
         stored = self.kb.stored_version(doc_id)
         if stored is not None and stored == (sha, True) and not force:
@@ -209,7 +253,11 @@ class Ingestor:
             report.moved_from, same = self._same_content(sha)
             if same and not report.moved_from:
                 report.warnings.append(f"the same content is already in the library as {same}")
-        doc = parser(data, str(path))
+        try:
+            doc = self.parse(path.suffix.lower(), data, str(path))
+        except IngestError as e:
+            self.failures.remember(report.source, sha, e.cause)
+            raise
         report.warnings.extend(doc.warnings)
         if not doc.text.strip():
             raise IngestError(str(path), "no text to index (the file holds only markup or white space)")
@@ -217,6 +265,10 @@ class Ingestor:
         spans = chunk_document(doc, self.kb.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         if not spans:
             raise IngestError(str(path), "no text to index after parsing")
+        if len(spans) > s.max_chunks_per_file:
+            report.warnings.append(f"the file makes {len(spans):,} passages; only the first {s.max_chunks_per_file:,} "
+                                   "are indexed (KB_MAX_CHUNKS_PER_FILE)")
+            spans = spans[:s.max_chunks_per_file]
         texts = [doc.pages[sp.page_index].text[sp.start:sp.end] for sp in spans]
         detected = [detect_chunk_language(t, s.languages) for t in texts]
         language = document_language(meta.get("language"), list(zip(texts, detected)), s.languages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 STATUSES = ("added", "updated", "moved", "unchanged", "failed")
+# "queued": a long file the app writes in the background (counted only when there is one)
 
 
 @dataclass(slots=True)

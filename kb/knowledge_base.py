@@ -243,19 +243,26 @@ class KnowledgeBase:
 
         New chunks are written before old ones are deleted, so a reader never sees a document vanish, and a
         crash in between leaves both versions, which the next run repairs."""
+        self.store_chunks([c for chunks in docs for c in chunks])
+        for chunks in docs:
+            if chunks:
+                self.retire_older_versions(chunks[0])
+
+    def store_chunks(self, chunks: list[Chunk]) -> None:
+        """Embed and store chunks (a document's, or a slice of a long one); older versions stay until
+        `retire_older_versions`."""
         self.prepare_for_writes()
-        flat = [c for chunks in docs for c in chunks]
-        if not flat:
+        if not chunks:
             return
-        for c in flat:
+        for c in chunks:
             c.sentence_spans = [[a, b] for a, b in evidence_spans(c.text)] or [[0, len(c.text)]]
         sentence_texts = [contextual(readable(c.text[a:b]), sentence_context(c.title, c.section))
-                          for c in flat for a, b in c.sentence_spans]
-        dense = self.embedder.embed_passages([_embedding_text(c) for c in flat])
+                          for c in chunks for a, b in c.sentence_spans]
+        dense = self.embedder.embed_passages([_embedding_text(c) for c in chunks])
         sentence_vectors = self.embedder.embed_passages(sentence_texts, counted=False)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         points, row = [], 0
-        for c, v in zip(flat, dense):
+        for c, v in zip(chunks, dense):
             c.ingested_at = c.ingested_at or now
             n = len(c.sentence_spans)
             points.append(StorePoint(point_id(c.doc_id, c.content_sha256, c.chunk_index), v.tolist(),
@@ -265,11 +272,11 @@ class KnowledgeBase:
         self._languages = None
         for i in range(0, len(points), 256):
             self._store.upsert(points[i:i + 256])
-        for chunks in docs:
-            if chunks:
-                c = chunks[0]
-                self._store.delete(Where((Match("doc_id", (c.doc_id,)),),
-                                         must_not=(Match("content_sha256", (c.content_sha256,)),)))
+
+    def retire_older_versions(self, chunk: Chunk) -> None:
+        """Remove the stored chunks of `chunk`'s document that belong to another version of its file."""
+        self._store.delete(Where((Match("doc_id", (chunk.doc_id,)),),
+                                 must_not=(Match("content_sha256", (chunk.content_sha256,)),)))
 
     def delete_source(self, source: str) -> int:
         """Remove a document by its source path; returns the number of chunks removed."""

@@ -52,6 +52,22 @@ class IngestSettings(BaseModel):
     chunk_overlap_tokens: int = Field(40, ge=0, description="Tokens of trailing sentences repeated at the start "
                                                             "of the next chunk.")
     max_file_mb: float = Field(100.0, gt=0, description="Files larger than this are refused.")
+    parse_isolated: bool = Field(True, description="Parse files in a separate worker process with the memory "
+                                                   "limit and time budget below (a runaway file cannot take "
+                                                   "the app down).")
+    parse_memory_mb: int = Field(2048, ge=256, description="Memory the parsing worker may use for one file; a "
+                                                           "file that needs more is reported and left out.")
+    parse_seconds: float = Field(300.0, gt=0, description="Time the parsing worker may spend on one file.")
+    max_unpacked_mb: float = Field(300.0, gt=0, description="A DOCX (zip) whose parts unpack to more than this "
+                                                            "is refused before it is unpacked.")
+    max_zip_members: int = Field(5000, ge=1, description="A DOCX (zip) with more parts than this is refused.")
+    max_text_chars: int = Field(10_000_000, ge=1000, description="Characters of text indexed per file; the rest "
+                                                                 "is left out with a warning.")
+    long_file_chunks: int = Field(300, ge=1, description="In the app, a file that makes more passages than this is "
+                                                         "written in the background, slice by slice, so that "
+                                                         "small files are not held behind it.")
+    max_chunks_per_file: int = Field(20_000, ge=1, description="Passages stored per file; the rest are left out "
+                                                               "with a warning.")
     watch_dir: Path | None = Field(None, description="Inbox folder `kb serve` watches: files dropped, changed, "
                                                      "renamed or deleted there are reflected in search "
                                                      "(relative to the source root); unset = no inbox.")

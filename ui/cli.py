@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -333,6 +334,11 @@ def serve(host: str | None, port: int | None, watch_dir: Path | None) -> None:
     settings = Settings()
     run(settings, host or settings.host, port or settings.port, watch_dir or settings.watch_dir,
         lambda line: click.echo(line, err=True))
+    # the store is closed; leave now rather than wait for library threads stuck in native code (a second Ctrl+C
+    # would otherwise end in "terminate called without an active exception")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @main.command(name="eval", epilog=EPILOG_EVAL)

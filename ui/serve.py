@@ -39,7 +39,7 @@ def serve(settings: Settings, host: str, port: int, watch: Path | None, say: Say
     check_port(host, port)
     kb = KnowledgeBase.open(settings)
     try:
-        library = Library(kb)
+        library = Library(kb, long_files_aside=True)
         if kb.chunk_count() == 0:
             say(f"first start: ingesting {settings.source_path(settings.corpus_dir)} in the background …")
             threading.Thread(target=_first_start, args=(library, say), name="kb-first-start", daemon=True).start()
@@ -56,11 +56,14 @@ def serve(settings: Settings, host: str, port: int, watch: Path | None, say: Say
         kb.announce(f"http://{local}:{port}")
         say(f"kb serve: http://{host}:{port}  (Ctrl+C to stop)")
         try:
-            _server(app, host, port).run()
+            _server(app, host, port).run()  # returns on Ctrl+C or SIGTERM
         finally:
-            library.stop()
+            say("stopping …")
+            library.cancel.set()  # reading stops between files, long files between slices
             if inbox is not None:
                 inbox.stop()
+            if not library.stop(timeout=10):
+                say("an ingestion did not stop in time; the next start repairs what it left")
     finally:
         kb.close()
 
