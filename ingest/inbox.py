@@ -59,7 +59,10 @@ class Inbox:
     # -- events -------------------------------------------------------------------------------------------------
     def touched(self, path: str) -> None:
         p = Path(path)
-        if any(part.startswith(".") for part in p.relative_to(self.folder).parts if part) or p.suffix == ".part":
+        parts = [part for part in p.relative_to(self.folder).parts if part]
+        hidden = any(part.startswith(".") for part in parts[:-1]) or (
+            parts and parts[-1].startswith(".") and not parts[-1].startswith(".."))  # "..name" is reported
+        if hidden or p.suffix == ".part":
             return
         with self._lock:
             self._pending[p] = (time.monotonic(), None)

@@ -95,7 +95,12 @@ def parse_bounded(suffix: str, data: bytes, path: str, limits: ParseLimits) -> P
 
 def _worker_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in the child process
     import resource
+    import warnings
 
+    # nothing a parser logs or warns about reaches the terminal: what matters comes back as the file's cause
+    logging.root.addHandler(logging.NullHandler())
+    logging.root.setLevel(logging.CRITICAL)
+    warnings.simplefilter("ignore")
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:

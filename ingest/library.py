@@ -20,6 +20,7 @@ from kb.errors import IngestError, KBError
 from kb.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
+FIRST_START_MARK = "first-start.pending"
 LONG_SLICE = 128  # passages of a long file written at a time (other writes get in between)
 
 
@@ -239,16 +240,29 @@ class Library:
             return report
         return self.add(paths, "reindex", force=True, extra_failures=missing)
 
-    def first_start(self, progress: Progress | None = None) -> IngestReport | None:
-        """On an empty store, ingest the sample corpus (KB_CORPUS_DIR); None when there is nothing to do."""
+    def needs_first_start(self) -> bool:
+        """An empty store, or a first start that was stopped before the sample corpus was all in."""
         corpus = self.settings.source_path(self.settings.corpus_dir)
+        if not corpus.is_dir():
+            return False
         try:
             empty = self.kb.chunk_count() == 0
         except KBError:
             empty = True
-        if not empty or not corpus.is_dir():
+        return empty or (self.settings.home / FIRST_START_MARK).is_file()
+
+    def first_start(self, progress: Progress | None = None) -> IngestReport | None:
+        """Ingest the sample corpus (KB_CORPUS_DIR) into an empty store — or finish a first start that was stopped
+        (unchanged files are skipped); None when there is nothing to do."""
+        if not self.needs_first_start():
             return None
-        return self.add([corpus], "first-start", progress=progress)
+        mark = self.settings.home / FIRST_START_MARK
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.write_text("the first start has not finished; the next start goes on with it\n")
+        report = self.add([self.settings.source_path(self.settings.corpus_dir)], "first-start", progress=progress)
+        if not self.cancel.is_set():
+            mark.unlink(missing_ok=True)
+        return report
 
 
 def ingest_paths(kb: KnowledgeBase, paths, origin: str = "python", force: bool = False,

@@ -107,6 +107,10 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
                                  if not d.startswith(".") and not _ignored(ignore, here / d, True))
             for name in sorted(filenames):
                 p = here / name
+                if name.startswith("..") and name not in ("..",):
+                    # not a conventional dotfile (.git, .DS_Store) but easily a slip: say so instead of hiding it
+                    yield p, 'the name starts with ".." and so is a hidden file; rename it to add it'
+                    continue
                 if name.startswith(".") or is_sidecar(p) or _ignored(ignore, p, False):
                     continue
                 if not p.exists():

@@ -174,6 +174,11 @@ class LlmSettings(BaseModel):
 class ServeSettings(BaseModel):
     """The app: address, interface, access."""
 
+    allowed_hosts: list[str] = Field(default_factory=list, description="Host names the app answers to besides "
+                                     "loopback (e.g. kb.example.org, or the machine's address); any other Host "
+                                     "header is refused (DNS rebinding).")
+    allow_open: bool = Field(False, description="Allow binding beyond loopback without any password or account "
+                                                "(everyone who can reach the port can read and edit).")
     host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of `kb serve`.")
     ui_language: Literal["lt", "lv", "en"] = Field("en", description="The app's interface language when it opens "

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import os
 import tempfile
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no call home at start
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import gradio as gr  # noqa: E402 - at module level: callbacks name gr.Request in their annotations
+
 from ingest import log as ingest_log
 from ingest.library import Library
+from kb.accounts import EDITOR, Accounts
+from kb.display import visible
 from kb.errors import FilterError, KBError
 from kb.export import hits_to_csv, hits_to_json
 from kb.filters import parse_filters
 from kb.knowledge_base import KnowledgeBase
 from kb.types import DOC_TYPES
+from ui.api import credentials
 from ui.i18n import LANGUAGES, status, t
 from ui.render import chat_html, hits_html
 
@@ -45,9 +53,10 @@ def error_html(e: Exception) -> str:
 def library_table(kb: KnowledgeBase, lang: str, docs=None) -> dict:
     """Stored documents (`docs`, read from the store when not given), plus files whose last ingestion failed
     (they are not in the store)."""
-    rows = [[d.title, d.doc_type, d.language, d.date, d.pages, d.chunks, t(lang, "status_indexed"),
-             "; ".join(d.warnings), d.source] for d in (kb.docs() if docs is None else docs)]
-    stored = {r[-1] for r in rows}
+    docs = kb.docs() if docs is None else docs
+    rows = [[visible(d.title), d.doc_type, d.language, d.date, d.pages, d.chunks, t(lang, "status_indexed"),
+             "; ".join(d.warnings), visible(d.source)] for d in docs]
+    stored = {d.source for d in docs}
     seen: set[str] = set()
     for e in ingest_log.recent(kb.settings.home, 500):
         key = e.get("source") or e.get("path")
@@ -55,8 +64,8 @@ def library_table(kb: KnowledgeBase, lang: str, docs=None) -> dict:
             continue
         seen.add(key)
         if e.get("status") == "failed" and key not in stored:
-            rows.append([Path(e.get("path", "")).name, "", "", "", None, 0, t(lang, "status_failed"),
-                         e.get("error") or "", key])
+            rows.append([visible(Path(e.get("path", "")).name), "", "", "", None, 0, t(lang, "status_failed"),
+                         e.get("error") or "", visible(key)])
     return {"headers": [t(lang, k) for k in LIBRARY_KEYS], "data": rows}
 
 
@@ -119,12 +128,21 @@ def status_line(library: Library, lang: str, inbox=None) -> str:
     return t(lang, "ready", docs=docs, chunks=chunks) + queue
 
 
-def build_app(kb: KnowledgeBase, library: Library, inbox=None):
-    """The Blocks app over an open KnowledgeBase, its Library (the writer) and, optionally, the watched inbox."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    import gradio as gr
-
+def build_app(kb: KnowledgeBase, library: Library, inbox=None, accounts: Accounts | None = None):
+    """The Blocks app over an open KnowledgeBase, its Library (the writer) and, optionally, the watched inbox.
+    Readers ask, search and open documents; the editor actions (upload, delete, re-index) are shown to editors
+    only and refused for anyone else, whatever the page sends."""
     s = kb.settings
+    accounts = accounts or Accounts.from_settings(s)
+
+    def can_edit(request) -> bool:
+        if s.read_only:
+            return False
+        if not accounts.required:
+            return True
+        given = credentials(request.headers.get("authorization")) if request is not None else None
+        user = accounts.authenticate(*given) if given else None
+        return user is not None and user.role == EDITOR
     L0 = s.ui_language
     export_dir = Path(tempfile.mkdtemp(prefix="kb-export-"))
     translated: list[tuple[object, callable]] = []  # (component, lang -> gr.update)
@@ -257,7 +275,7 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
                                       wrap=True, elem_id="kb-docs", max_height=480,
                                       column_widths=["26%", "9%", "7%", "9%", "7%", "7%", "8%", "10%", "17%"])
             refresh_btn = tr(gr.Button(t(L0, "refresh"), size="sm"), value("refresh"))
-            with gr.Group(visible=not s.read_only):
+            with gr.Group(visible=not s.read_only) as upload_group:
                 files = tr(gr.File(label=t(L0, "upload"), file_count="multiple", type="filepath",
                                    elem_id="kb-upload"), label("upload"))
                 add_btn = tr(gr.Button(t(L0, "add"), variant="primary", elem_id="kb-add"), value("add"))
@@ -283,8 +301,8 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
 
             lib_outputs = [docs_table, log_view, pick]
 
-            def on_add(paths, lg):
-                if s.read_only:
+            def on_add(paths, lg, request: gr.Request):
+                if not can_edit(request):
                     return (t(lg, "not_allowed"),) + refreshed(lg) + (None,)
                 if not paths:
                     return (t(lg, "upload_none"),) + refreshed(lg) + (None,)
@@ -293,8 +311,8 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
 
             add_btn.click(on_add, [files, lang], [upload_result] + lib_outputs + [files], api_visibility="private")
 
-            def on_delete(src, ok, lg):
-                if s.read_only:
+            def on_delete(src, ok, lg, request: gr.Request):
+                if not can_edit(request):
                     return (t(lg, "not_allowed"),) + refreshed(lg) + (False,)
                 if not src:
                     return (t(lg, "pick_first"),) + refreshed(lg) + (False,)
@@ -306,18 +324,22 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
             delete_btn.click(on_delete, [pick, confirm, lang], [manage_result] + lib_outputs + [confirm],
                              api_visibility="private")
 
-            def on_reindex(src, everything, lg):
-                if s.read_only:
+            def on_reindex(src, everything, lg, request):
+                if not can_edit(request):
                     return (t(lg, "not_allowed"),) + refreshed(lg)
                 if not src and not everything:
                     return (t(lg, "pick_first"),) + refreshed(lg)
                 report = library.reindex(None if everything else src)
                 return (t(lg, "reindexed", summary=report_text(report, lg)),) + refreshed(lg)
 
-            reindex_btn.click(lambda src, lg: on_reindex(src, False, lg), [pick, lang],
-                              [manage_result] + lib_outputs, api_visibility="private")
-            reindex_all_btn.click(lambda lg: on_reindex(None, True, lg), [lang], [manage_result] + lib_outputs,
-                                  api_visibility="private")
+            def reindex_one(src, lg, request: gr.Request):
+                return on_reindex(src, False, lg, request)
+
+            def reindex_all(lg, request: gr.Request):
+                return on_reindex(None, True, lg, request)
+
+            reindex_btn.click(reindex_one, [pick, lang], [manage_result] + lib_outputs, api_visibility="private")
+            reindex_all_btn.click(reindex_all, [lang], [manage_result] + lib_outputs, api_visibility="private")
             refresh_btn.click(refreshed, [lang], lib_outputs, api_visibility="private")
 
         # -- About ------------------------------------------------------------------------------------------------
@@ -337,8 +359,12 @@ def build_app(kb: KnowledgeBase, library: Library, inbox=None):
                        api_visibility="private")
         gr.Timer(2.0).tick(lambda lg: status_line(library, lg, inbox), [lang], [status], api_visibility="private",
                            show_progress="hidden")
-        app.load(lambda lg: (library_table(kb, lg), log_table(kb, lg), about_html(kb, lg)), [lang],
-                 [docs_table, log_view, about], api_visibility="private")
+        def on_load(lg, request: gr.Request):
+            editor = can_edit(request)
+            return (library_table(kb, lg), log_table(kb, lg), about_html(kb, lg), gr.update(visible=editor),
+                    gr.update(visible=editor))
+
+        app.load(on_load, [lang], [docs_table, log_view, about, upload_group, manage], api_visibility="private")
 
         # -- named API endpoints for scripts (gradio_client): first argument is the query text -------------------
         api_query = gr.Textbox(visible=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from kb.display import visible
 from kb.errors import KBError
 from kb.filters import parse_filters
 from kb.settings import Settings
@@ -85,10 +86,11 @@ def here_or_via_app(settings: Settings, local, remote):
         url = e.owner.get("url")
         if not url:
             raise
+        from ui.api import read_token
         from ui.remote import RemoteApp
 
         click.echo(f"(the store is held by the running app at {url}; going through it)", err=True)
-        return remote(RemoteApp(url, settings))
+        return remote(RemoteApp(url, settings, token=read_token(settings)))
     with kb:
         return local(kb)
 
@@ -170,14 +172,14 @@ def ingest(paths: tuple[Path, ...], as_json: bool, quiet: bool, prune: bool) -> 
 def _print_report(data: dict) -> None:
     for f in data["files"]:
         if f["status"] == "failed":
-            click.echo(f"FAILED     {f['path']}: {f['error']}", err=True)
+            click.echo(f"FAILED     {visible(f['path'])}: {f['error']}", err=True)
         else:
             detail = f"{f['chunks']} chunks, {f['language']}" if f["status"] not in ("unchanged", "deleted") else ""
             if f.get("moved_from"):
-                detail += f" (moved from {f['moved_from']})"
-            click.echo(f"{f['status']:<10} {f['source']}  {detail}".rstrip())
+                detail += f" (moved from {visible(f['moved_from'])})"
+            click.echo(f"{f['status']:<10} {visible(f['source'])}  {detail}".rstrip())
         for w in f.get("warnings") or []:
-            click.echo(f"warning    {f['source'] or f['path']}: {w}", err=True)
+            click.echo(f"warning    {visible(f['source'] or f['path'])}: {w}", err=True)
     c = data["summary"]
     deleted = sum(1 for f in data["files"] if f["status"] == "deleted")
     click.echo(f"{c['added']} added, {c['updated']} updated, {c.get('moved', 0)} moved, {c['unchanged']} unchanged, "
@@ -217,7 +219,8 @@ def search(query: str, top_k: int | None, languages, doc_types, since, until, so
         p = h.payload
         where = f"p. {p['page']}" if p.get("page") else ""
         meta = " · ".join(str(x) for x in (p.get("language"), p.get("doc_type"), p.get("date")) if x)
-        click.echo(click.style(f"{h.rank:>2}. {h.score:.3f}  {p.get('source')} {where}", bold=True) + f"  [{meta}]")
+        click.echo(click.style(f"{h.rank:>2}. {h.score:.3f}  {visible(p.get('source'))} {where}", bold=True) +
+                   f"  [{meta}]")
         click.echo(f"    {_heading(p)}")
         body = " ".join((p.get("text") or "").split())
         click.echo(textwrap.indent(textwrap.fill(body[:400] + ("…" if len(body) > 400 else ""), 100), "    "))
@@ -226,7 +229,7 @@ def search(query: str, top_k: int | None, languages, doc_types, since, until, so
 
 def _heading(payload: dict) -> str:
     """Title, then the innermost section heading when it adds something."""
-    title = payload.get("title") or ""
+    title = visible(payload.get("title") or "")
     section = (payload.get("section") or "").split(" > ")[-1]
     return f"{title} › {section}" if section and section.lower() not in title.lower() else title
 
@@ -241,8 +244,8 @@ def docs(as_json: bool) -> None:
         click.echo(json.dumps([d.to_json() for d in rows], ensure_ascii=False, indent=2))
         return
     for d in rows:
-        click.echo(f"{d.source:<60} {d.language:<3} {d.doc_type:<13} {d.date or '-':<10} {d.chunks:>4} chunks  "
-                   f"{d.title}")
+        click.echo(f"{visible(d.source):<60} {d.language:<3} {d.doc_type:<13} {d.date or '-':<10} {d.chunks:>4} "
+                   f"chunks  {visible(d.title)}")
     click.echo(f"{len(rows)} documents", err=True)
 
 
@@ -308,12 +311,13 @@ def ask(question: str, languages, history, as_json: bool) -> None:
     click.echo()
     for c in answer.citations:
         where = f", p. {c.page_label or c.page}" if c.page else ""
-        click.echo(f"[{c.n}] {c.title} ({c.source}{where}; {c.language}{', ' + c.date if c.date else ''})")
+        click.echo(f"[{c.n}] {visible(c.title)} ({visible(c.source)}{where}; {c.language}"
+                   f"{', ' + c.date if c.date else ''})")
         click.echo(textwrap.indent(textwrap.fill("“" + " ".join(c.quote.split()) + "”", 96), "    "))
     for h in answer.leads:
         p = h.payload
         where = f", p. {p.get('page_label') or p.get('page')}" if p.get("page") else ""
-        click.echo(f"- {p.get('title')} ({p.get('source')}{where}; {p.get('language')})")
+        click.echo(f"- {visible(p.get('title'))} ({visible(p.get('source'))}{where}; {p.get('language')})")
         body = " ".join((p.get("text") or "").split())
         click.echo(textwrap.indent(textwrap.fill(body[:300] + ("…" if len(body) > 300 else ""), 96), "    "))
 
@@ -339,6 +343,67 @@ def serve(host: str | None, port: int | None, watch_dir: Path | None) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+EPILOG_USERS = """\b
+Examples:
+  kb users add ruta --role editor      # asks for the password twice
+  kb users add jonas                   # a reader: asks, searches and opens documents
+  kb users list
+  kb users remove jonas
+"""
+
+
+@main.group(epilog=EPILOG_USERS)
+def users() -> None:
+    """Accounts of the app: readers ask, search and open documents; editors also upload, delete and re-index.
+    Passwords are stored only as Argon2 hashes in the data home (users.json)."""
+
+
+@users.command("add", epilog=EPILOG_USERS)
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reader", "editor"]), default="reader", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (scripts).")
+@one_line_errors
+def users_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a user (or change a user's password and role)."""
+    from kb.accounts import Accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    Accounts.from_settings(Settings()).add(name, password, role)
+    click.echo(f"{name}: {role}", err=True)
+
+
+@users.command("remove")
+@click.argument("name")
+@one_line_errors
+def users_remove(name: str) -> None:
+    """Remove a user."""
+    from kb.accounts import Accounts
+
+    if not Accounts.from_settings(Settings()).remove(name):
+        click.echo(f"error: no user {name!r}; `kb users list` shows them", err=True)
+        sys.exit(1)
+    click.echo(f"removed {name}", err=True)
+
+
+@users.command("list")
+@json_option("Print the users as JSON.")
+@one_line_errors
+def users_list(as_json: bool) -> None:
+    """List users and their roles."""
+    from kb.accounts import Accounts
+
+    rows = Accounts.from_settings(Settings()).list()
+    if as_json:
+        click.echo(json.dumps([{"name": u.name, "role": u.role} for u in rows], indent=2))
+        return
+    for u in rows:
+        click.echo(f"{u.name:<24} {u.role}")
+    click.echo(f"{len(rows)} users", err=True)
 
 
 @main.command(name="eval", epilog=EPILOG_EVAL)

@@ -8,6 +8,7 @@ import re
 from html import escape
 from urllib.parse import quote
 
+from kb.display import visible
 from kb.highlight import matched_spans
 from kb.store import doc_id_for
 from kb.types import Answer, Citation, Hit
@@ -49,7 +50,7 @@ def _is_pdf(source: str) -> bool:
 
 
 def _meta(lang: str, source: str, page, page_label, language, date, doc_type) -> str:
-    parts = [escape(source)]
+    parts = [escape(visible(source))]
     if page:
         parts.append(escape(t(lang, "page", page=page_label or page)))
     parts += [escape((language or "").upper()), escape(date or ""), escape(doc_type or "")]
@@ -64,7 +65,8 @@ def _link(lang: str, source: str, page) -> str:
 
 
 def citation_card(lang: str, turn: int, c: Citation) -> str:
-    return (f'<details class="kb-card" id="c-{turn}-{c.n}"><summary><b>[{c.n}]</b> {escape(c.title or c.source)}'
+    title = escape(visible(c.title or c.source))
+    return (f'<details class="kb-card" id="c-{turn}-{c.n}"><summary><b>[{c.n}]</b> {title}'
             f' <span class="kb-meta">— {_meta(lang, c.source, c.page, c.page_label, c.language, c.date, c.doc_type)}'
             f"</span></summary><blockquote>{escape(c.quote)}</blockquote>{_link(lang, c.source, c.page)}</details>")
 
@@ -75,7 +77,7 @@ def lead_card(lang: str, turn: int, i: int, h: Hit) -> str:
     text = text if len(text) <= 500 else text[:500].rsplit(" ", 1)[0] + " …"
     meta = _meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"),
                  p.get("date"), p.get("doc_type"))
-    return (f'<details class="kb-card" id="l-{turn}-{i}"><summary>{escape(p.get("title") or h.source)} '
+    return (f'<details class="kb-card" id="l-{turn}-{i}"><summary>{escape(visible(p.get("title") or h.source))} '
             f'<span class="kb-meta">— {meta}'
             f"</span></summary><blockquote>{escape(text)}</blockquote>{_link(lang, h.source, p.get('page'))}</details>")
 
@@ -136,7 +138,7 @@ def hits_html(lang: str, query: str, hits: list[Hit], languages: list[str], head
         meta = _meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"),
                      p.get("date"), p.get("doc_type"))
         parts.append(
-            f'<div class="kb-hit" data-rank="{h.rank}"><b>{h.rank}.</b> {escape(p.get("title") or h.source)} '
+            f'<div class="kb-hit" data-rank="{h.rank}"><b>{h.rank}.</b> {escape(visible(p.get("title") or h.source))} '
             f'<span class="kb-meta">— {meta}'
             f' · {h.score:.3f} · {_link(lang, h.source, p.get("page"))}</span>'
             f'<div class="kb-text">{highlighted(text, spans)}</div></div>')

@@ -33,14 +33,20 @@ def check_port(host: str, port: int) -> None:
 def serve(settings: Settings, host: str, port: int, watch: Path | None, say: Say) -> None:
     """Run the app until it is stopped (Ctrl+C)."""
     from ingest.library import Library
+    from kb.accounts import Accounts
     from ui.api import create_app
     from ui.app import build_app
 
+    accounts = Accounts.from_settings(settings)
+    if host not in ("127.0.0.1", "localhost", "::1") and not accounts.required and not settings.allow_open:
+        raise ConfigError(f"refusing to listen on {host} without a password: anyone who reaches the port could "
+                          "read and change the library. Add accounts (`kb users add NAME --role editor`) or set "
+                          "KB_APP_PASSWORD, or set KB_ALLOW_OPEN=true if that is really meant")
     check_port(host, port)
     kb = KnowledgeBase.open(settings)
     try:
         library = Library(kb, long_files_aside=True)
-        if kb.chunk_count() == 0:
+        if library.needs_first_start():
             say(f"first start: ingesting {settings.source_path(settings.corpus_dir)} in the background …")
             threading.Thread(target=_first_start, args=(library, say), name="kb-first-start", daemon=True).start()
         inbox = None
@@ -51,7 +57,7 @@ def serve(settings: Settings, host: str, port: int, watch: Path | None, say: Say
             inbox.start()
             say(f"watching the inbox {inbox.folder}")
         library.optimize_when_idle(settings.optimize_idle_seconds)
-        app = create_app(kb, build_app(kb, library, inbox), library)
+        app = create_app(kb, build_app(kb, library, inbox, accounts), library, accounts)
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         kb.announce(f"http://{local}:{port}")
         say(f"kb serve: http://{host}:{port}  (Ctrl+C to stop)")

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from conftest import ROOT, write
-
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 

@@ -5,9 +5,9 @@ import os
 import unicodedata
 
 import pytest
+
 from conftest import shared_path, write
 from docgen import encrypted, make_docx, make_pdf, with_page_labels
-
 from ingest.parsers.docx import parse_docx
 from ingest.parsers.html import decode_html, parse_html
 from ingest.parsers.pdf import parse_pdf
@@ -229,7 +229,6 @@ def test_seimas_html_in_windows_1257(kb, tmp_path):
 
 def test_scanned_pages_are_read_by_ocr_where_tesseract_is_installed(kb, tmp_path):
     from docgen import make_scanned_pdf
-
     from ingest.ocr import ocr_available
 
     if not ocr_available():

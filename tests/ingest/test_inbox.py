@@ -6,9 +6,9 @@ import threading
 import time
 
 import pytest
+
 from conftest import wait_until as _wait
 from conftest import write
-
 from ingest.inbox import Inbox
 from ingest.library import Library
 from kb.knowledge_base import KnowledgeBase

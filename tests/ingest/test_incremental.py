@@ -4,8 +4,8 @@ a renamed or moved file keeps its vectors and only its source changes, a deleted
 import json
 
 from click.testing import CliRunner
-from conftest import write
 
+from conftest import write
 from ingest.library import Library
 from ui.cli import main
 

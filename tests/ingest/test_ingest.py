@@ -4,8 +4,8 @@ import json
 import os
 
 import pytest
-from conftest import write
 
+from conftest import write
 from ingest.chunker import chunk_document, sentence_spans
 from ingest.decode import decode_text
 from ingest.parsers.markdown import parse_markdown

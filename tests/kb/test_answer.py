@@ -6,8 +6,8 @@ import json
 import re
 
 from click.testing import CliRunner
-from conftest import write
 
+from conftest import write
 from ingest.pipeline import Ingestor
 from kb.followup import retrieval_query
 from kb.knowledge_base import KnowledgeBase

@@ -4,7 +4,6 @@ import threading
 import time
 
 from conftest import write
-
 from ingest.library import Library
 
 TOPICS = ["autobusų linija", "keltas per marias", "dviračių takas", "geoportalo sluoksnis", "mokyklų tinklas",

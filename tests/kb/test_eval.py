@@ -4,8 +4,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import shared_path, write
 
+from conftest import shared_path, write
 from kb.evaluation import score_ranking
 from ui.cli import main
 

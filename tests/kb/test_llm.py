@@ -11,8 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port, wait_until, write
 
+from conftest import free_port, wait_until, write
 from ingest.pipeline import Ingestor
 from kb.knowledge_base import KnowledgeBase
 from kb.llm_answer import verify

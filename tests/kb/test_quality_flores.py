@@ -2,8 +2,8 @@
 pipeline and the real model. Slow: run with `pytest -m slow`."""
 
 import pytest
-from conftest import shared_path, write
 
+from conftest import shared_path, write
 from ingest.pipeline import Ingestor
 from kb.evaluation import average, flores_source, load_flores, ranked_sources, score_ranking
 from kb.knowledge_base import KnowledgeBase

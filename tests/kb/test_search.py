@@ -4,8 +4,8 @@ quality is the point (cross-lingual evidence must reach the top)."""
 from datetime import date
 
 import pytest
-from conftest import write
 
+from conftest import write
 from ingest.pipeline import Ingestor
 from kb.errors import ConfigError
 from kb.knowledge_base import KnowledgeBase

@@ -7,8 +7,8 @@ import re
 
 import pytest
 import requests
-from conftest import write
 
+from conftest import write
 from ingest.library import Library
 from kb.knowledge_base import KnowledgeBase
 from kb.store import doc_id_for
@@ -206,11 +206,12 @@ def test_ingest_by_path_is_accepted_from_this_machine_only(settings, tmp_path):
     kb, library = _kb_with_docs(settings, tmp_path)
     with kb:
         new = write(tmp_path / "more" / "x.md", "Naujas dokumentas apie keltus.\n")
-        app = create_app(kb, build_app(kb, library), library)
-        remote = TestClient(app, client=("203.0.113.7", 5000))
+        app = create_app(kb, build_app(kb, library), library, token="secret-token")
+        owner = {"X-KB-Token": "secret-token"}
+        remote = TestClient(app, client=("203.0.113.7", 5000), base_url="http://localhost", headers=owner)
         r = remote.post("/api/ingest", json={"paths": [str(new)]})
         assert r.status_code == 403 and "only accepted from this machine" in r.text
-        local = TestClient(app, client=("127.0.0.1", 5000))
+        local = TestClient(app, client=("127.0.0.1", 5000), base_url="http://localhost", headers=owner)
         assert local.post("/api/ingest", json={"paths": ["relative.md"]}).status_code == 400
         r = local.post("/api/ingest", json={"paths": [str(new)]})
         assert r.status_code == 200 and r.json()["summary"]["added"] == 1

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write
 
+from conftest import ROOT, write
 from ingest.library import Library
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
@@ -172,3 +172,43 @@ def test_ask_search_upload_and_language_in_the_browser(browser, app_url):
     page.screenshot(path=str(SHOTS / "library_lt.png"), full_page=True)
     assert dialogs == []
     page.close()
+
+
+def test_readers_see_no_editor_actions_and_editors_do(browser, settings, tmp_path, monkeypatch):
+    """Accounts in the browser: a reader's Library has no upload, delete or re-index; an editor's has them;
+    without an account the page is refused."""
+    monkeypatch.setenv("GRADIO_ANALYTICS_ENABLED", "False")
+    from kb.accounts import Accounts
+    from ui.api import create_app
+    from ui.app import build_app
+    from ui.serve import start_in_thread
+
+    kb = KnowledgeBase.open(settings)
+    write(tmp_path / "notes" / "bus_lt.md", "---\nlanguage: lt\n---\n" + DOCS["notes/bus_lt.md"][1])
+    library = Library(kb)
+    library.add([tmp_path / "notes"], "test")
+    accounts = Accounts.from_settings(settings)
+    accounts.add("jonas", "skaitytojas-1", "reader")
+    accounts.add("ruta", "redaktore-22", "editor")
+    running = start_in_thread(create_app(kb, build_app(kb, library, accounts=accounts), library, accounts))
+    try:
+        for user, password, editor in (("jonas", "skaitytojas-1", False), ("ruta", "redaktore-22", True)):
+            ctx = browser.new_context(http_credentials={"username": user, "password": password},
+                                      viewport={"width": 1280, "height": 900})
+            page = ctx.new_page()
+            page.goto(running.url)
+            page.wait_for_selector("#kb-question textarea", timeout=30_000)
+            _tab(page, "Library")
+            page.wait_for_selector("#kb-docs", timeout=30_000)
+            _settled(page)
+            assert "notes/bus_lt.md" in page.inner_text("#kb-docs")
+            assert page.locator("#kb-upload").is_visible() == editor, user
+            assert page.locator("#kb-add").is_visible() == editor, user
+            page.screenshot(path=str(SHOTS / f"library_{'editor' if editor else 'reader'}.png"), full_page=True)
+            ctx.close()
+        ctx = browser.new_context()
+        assert ctx.request.get(running.url).status == 401
+        ctx.close()
+    finally:
+        running.stop()
+        kb.close()

@@ -4,8 +4,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import write
 
+from conftest import write
 from ui.cli import main
 
 LT = """---
@@ -127,11 +127,11 @@ def test_locked_store_names_the_owner(env):
 
 
 def test_every_command_has_help_with_examples():
-    assert set(main.commands) == {"ingest", "search", "ask", "docs", "delete", "stats", "serve", "eval"}
+    assert set(main.commands) == {"ingest", "search", "ask", "docs", "delete", "stats", "serve", "eval", "users"}
     for cmd in main.commands:
         r = run(cmd, "--help")
         assert r.exit_code == 0 and "Usage:" in r.output, cmd
-    for cmd in ("ingest", "search", "ask", "eval"):  # the commands people script against show examples
+    for cmd in ("ingest", "search", "ask", "eval", "users"):  # the commands people script against show examples
         out = run(cmd, "--help").output
         assert "Examples:" in out and f"kb {cmd}" in out, cmd
 

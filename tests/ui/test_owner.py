@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import free_port, wait_until, write
 
+from conftest import free_port, wait_until, write
 from kb.knowledge_base import KnowledgeBase
 
 KB = [sys.executable, "-m", "ui.cli"]
@@ -72,3 +72,42 @@ def test_a_holder_without_an_app_is_named(env, settings, tmp_path):
         r = _kb(env, tmp_path, "search", "autobusas")
     assert r.returncode != 0
     assert f"in use by process {os.getpid()}" in r.stderr and "KB_QDRANT_URL" in r.stderr
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_a_stop_during_ingestion_ends_the_process_and_the_next_start_finishes(env, tmp_path, sig):
+    """Ctrl+C (or SIGTERM) while the first start ingests: the process is gone within seconds, without a C++
+    abort; the next start goes on with the first start and ends with every file in."""
+    import signal
+    import time
+
+    for i in range(400):
+        write(tmp_path / "corpus" / f"note_{i:03d}.md", f"---\nlanguage: lt\n---\nPastaba {i}. " + "Tekstas. " * 60)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def start():
+        return subprocess.Popen(KB + ["serve", "--port", str(port)], env=env, cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    proc = start()
+    try:
+        assert wait_until(lambda: requests.get(url + "/healthz", timeout=2).json()["chunks"] > 0, 120)
+        assert requests.get(url + "/healthz", timeout=2).json()["ingesting"]
+        t = time.monotonic()
+        proc.send_signal(getattr(signal, sig))
+        out, _ = proc.communicate(timeout=30)
+        assert time.monotonic() - t < 15, "the app did not stop within 15 s"
+        assert "terminate called" not in out and "Traceback" not in out, out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    proc = start()
+    try:
+        assert wait_until(lambda: not requests.get(url + "/healthz", timeout=2).json()["ingesting"] and
+                          requests.get(url + "/healthz", timeout=2).json()["chunks"] >= 400, 180)
+        docs = requests.get(url + "/api/docs", timeout=10).json()
+        assert len(docs) == 400
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
