@@ -94,8 +94,9 @@ class Library:
             for start in range(0, len(chunks), LONG_SLICE):
                 if self.cancel.is_set():  # the half-written version is repaired by the next start
                     return
+                points = self.kb.embed_chunks(chunks[start:start + LONG_SLICE])  # the model's work: no lock
                 with self.write_lock:
-                    self.kb.store_chunks(chunks[start:start + LONG_SLICE])
+                    self.kb.upsert_points(points)
                     self._last_write = time.monotonic()
                 a.long["done"] = min(start + LONG_SLICE, len(chunks))
             with self.write_lock:

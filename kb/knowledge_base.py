@@ -251,9 +251,14 @@ class KnowledgeBase:
     def store_chunks(self, chunks: list[Chunk]) -> None:
         """Embed and store chunks (a document's, or a slice of a long one); older versions stay until
         `retire_older_versions`."""
+        self.upsert_points(self.embed_chunks(chunks))
+
+    def embed_chunks(self, chunks: list[Chunk]) -> list[StorePoint]:
+        """The store points of chunks: their vectors and their sentences' vectors (the model's work; nothing is
+        written, so it can run while other writes go on)."""
         self.prepare_for_writes()
         if not chunks:
-            return
+            return []
         for c in chunks:
             c.sentence_spans = [[a, b] for a, b in evidence_spans(c.text)] or [[0, len(c.text)]]
         sentence_texts = [contextual(readable(c.text[a:b]), sentence_context(c.title, c.section))
@@ -269,6 +274,13 @@ class KnowledgeBase:
                                      self.sparse.encode_document(c.text, c.chunk_language), c.payload(),
                                      sentence_vectors[row:row + n].tolist()))
             row += n
+        return points
+
+    def upsert_points(self, points: list[StorePoint]) -> None:
+        """Write prepared points (kb.embed_chunks) to the store."""
+        if not points:
+            return
+        self.prepare_for_writes()
         self._languages = None
         for i in range(0, len(points), 256):
             self._store.upsert(points[i:i + 256])

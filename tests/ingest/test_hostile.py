@@ -112,3 +112,43 @@ def test_no_traceback_reaches_the_terminal(tmp_path, kb_home):
     assert "Traceback" not in r.stderr and "PdfReadError" not in r.stderr.replace("could not be parsed", "")
     failed = [line for line in r.stderr.splitlines() if line.startswith("FAILED")]
     assert len(failed) >= 2 and all(": " in line for line in failed)
+
+
+def test_a_long_file_never_holds_small_files_behind_it(settings, tmp_path):
+    """In the app a long file is written in the background, slice by slice, with its own progress; a small file
+    added after it is searchable before the long one is done."""
+    import threading
+    import time
+
+    from ingest.library import Library
+
+    s = settings.model_copy(update={"long_file_chunks": 20})
+    write(tmp_path / "big" / "long.md", "---\nlanguage: lt\n---\n" +
+          "".join(f"Pastraipa {i} apie kelius, tiltus ir autobusus Klaipėdoje. " * 12 + "\n\n" for i in range(120)))
+    write(tmp_path / "small" / "note.md", NORMAL)
+    with KnowledgeBase.open(s) as kb:
+        library = Library(kb, long_files_aside=True)
+        gate = threading.Event()
+        original = kb.embed_chunks
+
+        def slow_embedding(chunks):  # the long file's slices wait for the gate; the small file's batch does not
+            if any(c.source == "big/long.md" for c in chunks):
+                gate.wait(20)
+            return original(chunks)
+
+        kb.embed_chunks = slow_embedding
+        first = library.add([tmp_path / "big"], "upload")
+        assert [f.status for f in first.files] == ["queued"]
+        time.sleep(0.5)
+        progress = library.activity.snapshot()["long"]
+        assert progress["file"] == "long.md" and progress["total"] > 20 and progress["done"] < progress["total"]
+        second = library.add([tmp_path / "small"], "upload")
+        assert [f.status for f in second.files] == ["added"]
+        assert [h.source for h in kb.search("seminaras Klaipėdoje dalyvavo", 3)][0] == "small/note.md"
+        gate.set()
+        deadline = time.monotonic() + 60
+        while library.activity.snapshot()["long"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert {d.source for d in kb.docs()} == {"big/long.md", "small/note.md"}
+        assert kb.stored_version(kb.docs()[0].doc_id)[1]  # the long file is complete
+        library.stop()
