@@ -34,18 +34,23 @@ class Answerer:
     def answer(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None,
                language: str | None = None) -> Answer:
         """`language`: the reply language when the question itself does not show one (the interface's)."""
+        return self._answer(question, history, filters, language)
+
+    def _answer(self, question: str, history: list[str] | None, filters: SearchFilters | None,
+                language: str | None) -> Answer:
         s = self.settings
         question = question.strip()
         fallback = language if language in LANGUAGES else "en"
         if not tokens(question):
             return Answer(question, message("no_question", fallback), True, grade=NOT_FOUND,
-                          signals={"reason": "no content words"})
+                          signals={"reason": "no content words"}, language=fallback)
         lang = detect_language(question, s.languages, default=fallback)
         lang = lang if lang in LANGUAGES else fallback
         query = retrieval_query(question, history)
         hits = self.kb.search(query, s.answer_passages, filters, with_sentences=True, rerank=False)
         if not hits:
-            return Answer(question, message("no_passages", lang), True, retrieval_query=query, grade=NOT_FOUND)
+            return Answer(question, message("no_passages", lang), True, retrieval_query=query, grade=NOT_FOUND,
+                          language=lang)
         qv = np.asarray(self.kb.query_vector(query), dtype=np.float32)
         if query != question:  # a follow-up: its sentences must answer the new question, in the conversation's
             # context; the new question weighs more, or the previous answer would simply be repeated
@@ -66,14 +71,15 @@ class Answerer:
                    "grade": grade, "top_passage_score": round(hits[0].score, 4)}
         if grade == NOT_FOUND:
             return Answer(question, message("not_found", lang), True, leads=hits[: s.answer_leads],
-                          retrieval_query=query, signals=signals, grade=NOT_FOUND)
+                          retrieval_query=query, signals=signals, grade=NOT_FOUND, language=lang)
         if grade == UNCERTAIN:
             best = ranked[0]
             h = hits[best.hit]
             citation = Citation.from_hit(1, h, best.text)
             return Answer(question, f"{message('uncertain', lang)}\n{best.statement} [1]", False, [citation],
-                          retrieval_query=query, signals=signals, grade=UNCERTAIN)
+                          retrieval_query=query, signals=signals, grade=UNCERTAIN, language=lang)
         extractive = self._compose(question, query, self._select(ranked, hits, lang), hits, signals)
+        extractive.language = lang
         if s.llm_url:
             from kb.llm_answer import llm_answer
 

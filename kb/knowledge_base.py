@@ -186,6 +186,11 @@ class KnowledgeBase:
             return r.payload.get("source")
         return None
 
+    def chunk(self, chunk_id: str) -> dict | None:
+        """The stored payload of one passage (None when there is no such passage)."""
+        found = self._store.get([chunk_id])
+        return found[0].payload if found else None
+
     def sources_with_content(self, content_sha256: str) -> list[str]:
         """Stored sources whose file had exactly this content (a renamed, moved or copied file)."""
         return [r.payload.get("source", "") for r in self._store.scroll(

@@ -129,4 +129,5 @@ def llm_answer(kb, question: str, query: str, hits: list[Hit], language: str, ex
             marks.append(f"[{numbers[n]}]")
         lines.append(f"{claim} {''.join(marks)}")
     signals = {**extractive.signals, "llm_check": stats}
-    return Answer(question, " ".join(lines), False, citations, retrieval_query=query, signals=signals)
+    return Answer(question, " ".join(lines), False, citations, retrieval_query=query, signals=signals,
+                  language=language)

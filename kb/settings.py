@@ -181,8 +181,9 @@ class ServeSettings(BaseModel):
                                                 "(everyone who can reach the port can read and edit).")
     host: str = Field("127.0.0.1", description="Address `kb serve` binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of `kb serve`.")
-    ui_language: Literal["lt", "lv", "en"] = Field("en", description="The app's interface language when it opens "
-                                                                     "(users can switch).")
+    ui_language: Literal["lt", "lv", "en"] = Field(
+        "en", description="The interface language for a browser that chose none before and asks for none of "
+                          "lt/lv/en (otherwise the browser's choice; users can switch).")
     read_only: bool = Field(False, description="Hide and refuse upload, delete and re-index in the app.")
     app_user: str = Field("planner", description="User name for the app's password (HTTP basic auth).")
     app_password: str | None = Field(None, description="Password for the app and its API; unset = no password "

@@ -144,20 +144,22 @@ class Citation:
     date: str | None
     doc_type: str
     quote: str
+    start: int | None = None  # where the quote starts in its passage's text (the reader view marks it)
 
     @classmethod
     def from_hit(cls, n: int, hit: "Hit", quote: str) -> "Citation":
         """Citation n for a passage: everything from the stored payload, the quote from its text."""
         p = hit.payload
+        at = hit.text.find(quote)
         return cls(n=n, chunk_id=hit.chunk_id, source=p.get("source", ""), title=p.get("title", ""),
                    page=p.get("page"), page_label=p.get("page_label"),
                    language=p.get("chunk_language") or p.get("language", ""), date=p.get("date"),
-                   doc_type=p.get("doc_type", "other"), quote=quote)
+                   doc_type=p.get("doc_type", "other"), quote=quote, start=at if at >= 0 else None)
 
     def to_json(self) -> dict:
         return {"n": self.n, "chunk_id": self.chunk_id, "source": self.source, "page": self.page,
                 "language": self.language, "quote": self.quote, "title": self.title,
-                "page_label": self.page_label, "date": self.date, "doc_type": self.doc_type}
+                "page_label": self.page_label, "date": self.date, "doc_type": self.doc_type, "start": self.start}
 
     @classmethod
     def from_json(cls, d: dict) -> "Citation":
@@ -177,13 +179,14 @@ class Answer:
     signals: dict = field(default_factory=dict)
     notice: str | None = None
     grade: str = "confident"  # confident | uncertain (the closest evidence, marked so) | not_found
+    language: str = ""  # the language the answer is worded in (the question's)
 
     def to_json(self) -> dict:
         """The DESIGN.md ask shape (plus the grade, leads, the query used for retrieval and the signals)."""
         return {"question": self.question, "answer": self.answer, "abstained": self.abstained,
                 "grade": self.grade, "citations": [c.to_json() for c in self.citations],
                 "leads": [h.to_json(full=True) for h in self.leads], "retrieval_query": self.retrieval_query,
-                "signals": self.signals, "notice": self.notice}
+                "signals": self.signals, "notice": self.notice, "language": self.language}
 
     @classmethod
     def from_json(cls, d: dict) -> "Answer":
@@ -192,4 +195,4 @@ class Answer:
                    citations=[Citation.from_json(c) for c in d.get("citations") or []],
                    leads=[Hit.from_json(h) for h in d.get("leads") or []],
                    retrieval_query=d.get("retrieval_query", ""), signals=dict(d.get("signals") or {}),
-                   notice=d.get("notice"), grade=d.get("grade", "confident"))
+                   notice=d.get("notice"), grade=d.get("grade", "confident"), language=d.get("language", ""))

@@ -88,9 +88,11 @@ def create_app(kb: KnowledgeBase, blocks, library=None, accounts: Accounts | Non
     home when not given)."""
     import gradio as gr
     from fastapi import FastAPI, HTTPException
-    from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+    from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.concurrency import run_in_threadpool
 
+    from ui.reader import CSP as READER_CSP
+    from ui.reader import Reader
     from ui.render import CSS
 
     settings = kb.settings
@@ -167,6 +169,24 @@ def create_app(kb: KnowledgeBase, blocks, library=None, accounts: Accounts | Non
             report.files += library.prune([p for p in paths if p.is_dir()]).files
         return report.to_json()
 
+    reader = Reader(kb)
+
+    @app.get("/read/{chunk_id}")
+    def read(chunk_id: str, request: Request):
+        """A cited passage in its document, the quote marked (ui.reader)."""
+        q = request.query_params
+
+        def number(key):
+            v = q.get(key, "")
+            return int(v) if v.isdigit() else None
+
+        lang = q.get("lang") if q.get("lang") in ("lt", "lv", "en") else settings.ui_language
+        page = reader.page(chunk_id, number("s"), number("e"), lang)
+        if page is None:
+            raise HTTPException(404, "no such passage in the knowledge base")
+        return HTMLResponse(page, headers={"Content-Security-Policy": READER_CSP, "X-Content-Type-Options": "nosniff",
+                                           "Referrer-Policy": "no-referrer"})
+
     @app.get("/source/{doc_id}")
     def source(doc_id: str):
         src = kb.source_of(doc_id)  # the only way a file is found: no path comes from the URL
@@ -189,5 +209,5 @@ def create_app(kb: KnowledgeBase, blocks, library=None, accounts: Accounts | Non
                             filename=path.name, content_disposition_type=disposition, headers=safe)
 
     return gr.mount_gradio_app(app, blocks, path="/", ssr_mode=False, show_error=True,
-                               max_file_size=f"{int(settings.upload_max_mb)}mb", footer_links=["api"],
+                               max_file_size=f"{int(settings.upload_max_mb)}mb", footer_links=[],
                                css=CSS, theme="default")

@@ -115,7 +115,7 @@ def _filters(languages=None, doc_types=None, since=None, until=None, source=None
 def main(verbose: bool) -> None:
     """Multilingual knowledge base for the Klaipėda–Kurzeme Smart Planning material (lt, lv, en).
 
-    Settings come from KB_* environment variables (see the README); KB_HOME is the data home."""
+    Settings come from KB_* environment variables (every one is in docs/settings.md); KB_HOME is the data home."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "urllib3", "sentence_transformers", "transformers"):
@@ -404,6 +404,55 @@ def users_list(as_json: bool) -> None:
     for u in rows:
         click.echo(f"{u.name:<24} {u.role}")
     click.echo(f"{len(rows)} users", err=True)
+
+
+EPILOG_FEEDBACK = """\b
+Examples:
+  kb feedback list
+  kb feedback export > from_planners.jsonl && kb eval from_planners.jsonl
+"""
+
+
+@main.group(epilog=EPILOG_FEEDBACK)
+def feedback() -> None:
+    """What planners said about answers (👍/👎 and a comment in the Ask tab), kept in the data home."""
+
+
+@feedback.command("list", epilog=EPILOG_FEEDBACK)
+@json_option("Print the entries as JSON.")
+@one_line_errors
+def feedback_list(as_json: bool) -> None:
+    """List feedback, newest first."""
+    from kb.feedback import Feedback
+
+    entries = Feedback(Settings().home).entries()
+    if as_json:
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    for e in entries:
+        vote = "+" if e.get("helpful") else "-"
+        cited = ", ".join(sorted({c["source"] for c in e.get("cited", [])})) or e.get("grade", "")
+        click.echo(f"{e.get('time', '')[:16]} {vote} {e.get('question', '')}  [{cited}]"
+                   + (f"  — {e['comment']}" if e.get("comment") else ""))
+    helpful = sum(1 for e in entries if e.get("helpful"))
+    click.echo(f"{len(entries)} entries, {helpful} helpful", err=True)
+
+
+@feedback.command("export", epilog=EPILOG_FEEDBACK)
+@click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@one_line_errors
+def feedback_export(out: Path | None) -> None:
+    """Helpful answers as `kb eval` questions (JSONL; relevant = the sources the answer cited; a helpful
+    "not found" is an unanswerable question), to OUT or stdout."""
+    from kb.feedback import Feedback
+
+    fb = Feedback(Settings().home)
+    text, n = fb.eval_jsonl(), len(fb.as_eval_questions())
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+    click.echo(f"{n} questions" + (f" written to {out}" if out else ""), err=True)
 
 
 @main.command(name="eval", epilog=EPILOG_EVAL)

@@ -12,7 +12,7 @@ from kb.display import visible
 from kb.highlight import matched_spans
 from kb.store import doc_id_for
 from kb.types import Answer, Citation, Hit
-from ui.i18n import t
+from ui.i18n import doc_type_name, language_name, t
 
 _CITE = re.compile(r"\[(\d+)\]")
 
@@ -53,22 +53,60 @@ def _meta(lang: str, source: str, page, page_label, language, date, doc_type) ->
     parts = [escape(visible(source))]
     if page:
         parts.append(escape(t(lang, "page", page=page_label or page)))
-    parts += [escape((language or "").upper()), escape(date or ""), escape(doc_type or "")]
+    parts += [escape(language_name(lang, language or "")), escape(date or ""),
+              escape(doc_type_name(lang, doc_type) if doc_type else "")]
     return " · ".join(p for p in parts if p)
 
 
-def _link(lang: str, source: str, page) -> str:
+def reader_url(chunk_id: str, start: int | None = None, end: int | None = None, lang: str = "en") -> str:
+    """The reader view of a passage, the quote `start`:`end` of its text marked and scrolled to."""
+    query = f"&s={int(start)}&e={int(end)}" if start is not None and end is not None else ""
+    return f"/read/{quote(chunk_id)}?lang={quote(lang)}{query}#quote"
+
+
+def _link(lang: str, source: str, page, chunk_id: str | None = None, start: int | None = None,
+          end: int | None = None) -> str:
+    links = []
+    if chunk_id:
+        links.append(f'<a class="kb-read" href="{escape(reader_url(chunk_id, start, end, lang))}" target="_blank" '
+                     f'rel="noopener noreferrer">{escape(t(lang, "open_passage"))}</a>')
     pdf = _is_pdf(source)
     label = t(lang, "open_page", page=page) if pdf and page else t(lang, "open")
-    return (f'<a href="{escape(source_url(source, page, pdf))}" target="_blank" rel="noopener noreferrer">'
-            f"{escape(label)}</a>")
+    links.append(f'<a href="{escape(source_url(source, page, pdf))}" target="_blank" rel="noopener noreferrer">'
+                 f"{escape(label)}</a>")
+    return " · ".join(links)
+
+
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
+_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+_CODE = re.compile(r"`([^`\n]+)`")
+_BULLET = re.compile(r"(?m)^([ \t]*)[-*+•][ \t]+")
+_HEADING = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+(.+?)[ \t#]*$")
+_PIPE_ROW = re.compile(r"(?m)^[ \t]*\|(.*)\|[ \t]*$")
+_PIPE_RULE = re.compile(r"(?m)^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*\n?")
+
+
+def formatted(text: str) -> str:
+    """Document text as readable HTML: escaped first, then a small known set of marks — bold, italics, code,
+    Markdown headings (bold), list bullets, and pipe-table rows as cells separated by " · " (no link, image or
+    raw HTML ever)."""
+    text = _PIPE_RULE.sub("", text)
+    text = _PIPE_ROW.sub(lambda m: " · ".join(c.strip() for c in m.group(1).split("|")), text)
+    out = escape(text)
+    out = _CODE.sub(r"<code>\1</code>", out)
+    out = _BOLD.sub(lambda m: f"<strong>{m.group(1) or m.group(2)}</strong>", out)
+    out = _ITALIC.sub(r"<em>\1</em>", out)
+    out = _HEADING.sub(r"<strong>\1</strong>", out)
+    return _BULLET.sub(r"\1• ", out)
 
 
 def citation_card(lang: str, turn: int, c: Citation) -> str:
     title = escape(visible(c.title or c.source))
+    end = c.start + len(c.quote) if c.start is not None else None
+    link = _link(lang, c.source, c.page, c.chunk_id, c.start, end)
     return (f'<details class="kb-card" id="c-{turn}-{c.n}"><summary><b>[{c.n}]</b> {title}'
             f' <span class="kb-meta">— {_meta(lang, c.source, c.page, c.page_label, c.language, c.date, c.doc_type)}'
-            f"</span></summary><blockquote>{escape(c.quote)}</blockquote>{_link(lang, c.source, c.page)}</details>")
+            f"</span></summary><blockquote>{formatted(c.quote)}</blockquote>{link}</details>")
 
 
 def lead_card(lang: str, turn: int, i: int, h: Hit) -> str:
@@ -77,9 +115,11 @@ def lead_card(lang: str, turn: int, i: int, h: Hit) -> str:
     text = text if len(text) <= 500 else text[:500].rsplit(" ", 1)[0] + " …"
     meta = _meta(lang, h.source, p.get("page"), p.get("page_label"), p.get("chunk_language") or p.get("language"),
                  p.get("date"), p.get("doc_type"))
+    best = h.best_sentence or (None, None)
+    link = _link(lang, h.source, p.get("page"), h.chunk_id, *best)
     return (f'<details class="kb-card" id="l-{turn}-{i}"><summary>{escape(visible(p.get("title") or h.source))} '
             f'<span class="kb-meta">— {meta}'
-            f"</span></summary><blockquote>{escape(text)}</blockquote>{_link(lang, h.source, p.get('page'))}</details>")
+            f"</span></summary><blockquote>{formatted(text)}</blockquote>{link}</details>")
 
 
 def answer_html(lang: str, turn: int, a: Answer) -> str:
@@ -88,13 +128,13 @@ def answer_html(lang: str, turn: int, a: Answer) -> str:
     for line in a.answer.splitlines():
         if line.strip():
             body = _CITE.sub(lambda m: f'<a class="kb-cite" href="#c-{turn}-{m.group(1)}">[{m.group(1)}]</a>',
-                             escape(line))
+                             formatted(line))
             lines.append(f"<p>{body}</p>")
     out = ["".join(lines)]
     if a.notice:
         out.append(f'<p class="kb-notice">{escape(t(lang, "llm_notice"))}: {escape(a.notice)}</p>')
-    if a.abstained and a.leads:
-        out.append(f'<p class="kb-meta">{escape(t(lang, "unanswered_hint"))}</p>')
+    if a.abstained and a.leads:  # the hint in the answer's language, as the answer itself
+        out.append(f'<p class="kb-meta">{escape(t(a.language or lang, "unanswered_hint"))}</p>')
         out.append("".join(lead_card(lang, turn, i, h) for i, h in enumerate(a.leads, 1)))
     elif a.citations:
         out.append(f'<div class="kb-meta">{escape(t(lang, "sources"))}</div>')
@@ -116,14 +156,14 @@ def chat_html(lang: str, turns: list[tuple[str, Answer]]) -> str:
 
 
 def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` escaped, with the spans wrapped in <mark>."""
+    """`text` as formatted HTML (see `formatted`), with the spans wrapped in <mark>."""
+    text = text.replace("\x00", "").replace("\x01", "")
     out, pos = [], 0
-    for a, b in spans:
-        out.append(escape(text[pos:a]))
-        out.append(f"<mark>{escape(text[a:b])}</mark>")
+    for a, b in spans:  # placeholders survive escaping and formatting, then become the marks
+        out += [text[pos:a], "\x00", text[a:b], "\x01"]
         pos = b
-    out.append(escape(text[pos:]))
-    return "".join(out)
+    out.append(text[pos:])
+    return formatted("".join(out)).replace("\x00", "<mark>").replace("\x01", "</mark>")
 
 
 def hits_html(lang: str, query: str, hits: list[Hit], languages: list[str], header: str) -> str:
@@ -140,6 +180,7 @@ def hits_html(lang: str, query: str, hits: list[Hit], languages: list[str], head
         parts.append(
             f'<div class="kb-hit" data-rank="{h.rank}"><b>{h.rank}.</b> {escape(visible(p.get("title") or h.source))} '
             f'<span class="kb-meta">— {meta}'
-            f' · {h.score:.3f} · {_link(lang, h.source, p.get("page"))}</span>'
+            f' · {h.score:.3f} · {_link(lang, h.source, p.get("page"), h.chunk_id, *(h.best_sentence or (None, None)))}'
+            f'</span>'
             f'<div class="kb-text">{highlighted(text, spans)}</div></div>')
     return "".join(parts)

@@ -93,6 +93,10 @@ class Store(ABC):
     def count(self, where: Where | None = None) -> int: ...
 
     @abstractmethod
+    def get(self, ids: list[str]) -> list[ScoredRecord]:
+        """The points with these ids (payload only; unknown ids are left out)."""
+
+    @abstractmethod
     def scroll(self, where: Where | None = None, fields: list[str] | None = None,
                batch: int = 1000) -> Iterator[ScoredRecord]:
         """All matching points (score 0), payload restricted to `fields` when given."""

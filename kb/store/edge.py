@@ -226,6 +226,23 @@ class EdgeStore(Store):
         return [ScoredRecord(str(p.id), float(p.score), dict(p.payload or {}),
                              dict(p.vector) if q.with_vectors and p.vector else None) for p in found]
 
+    def get(self, ids: list[str]) -> list[ScoredRecord]:
+        if self._shard is None or not ids:
+            return []
+        import uuid
+
+        valid = []
+        for i in ids:
+            try:
+                valid.append(str(uuid.UUID(str(i))))
+            except ValueError:
+                continue  # not a point id: nothing to find
+        if not valid:
+            return []
+        with self._access.shared():
+            found = self.shard.retrieve([uuid.UUID(i) for i in valid], with_payload=True, with_vector=False)
+        return [ScoredRecord(str(r.id), 0.0, dict(r.payload or {})) for r in found]
+
     def count(self, where: Where | None = None) -> int:
         if self._shard is None:
             return 0

@@ -168,6 +168,22 @@ class ServerStore(Store):
                              dict(p.vector) if q.with_vectors and isinstance(p.vector, dict) else None)
                 for p in res.points]
 
+    def get(self, ids: list[str]) -> list[ScoredRecord]:
+        if not self._exists or not ids:
+            return []
+        import uuid
+
+        valid = []
+        for i in ids:
+            try:
+                valid.append(str(uuid.UUID(str(i))))
+            except ValueError:
+                continue
+        if not valid:
+            return []
+        found = self.client.retrieve(self.collection, ids=valid, with_payload=True, with_vectors=False)
+        return [ScoredRecord(str(r.id), 0.0, dict(r.payload or {})) for r in found]
+
     def count(self, where: Where | None = None) -> int:
         if not self._exists:
             return 0

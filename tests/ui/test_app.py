@@ -160,7 +160,7 @@ def test_rendering_escapes_document_text():
         "(javascript:alert(2))", "")
     assert "&lt;script&gt;" in html and "onerror" in html  # shown as text
     hrefs = re.findall(r'href="([^"]*)"', html)
-    assert hrefs and all(h.startswith(("#c-", "/source/")) for h in hrefs)
+    assert hrefs and all(h.startswith(("#c-", "/source/", "/read/")) for h in hrefs)
     assert "<mark>ticket</mark>" in html
 
 

@@ -1,7 +1,8 @@
 """End-to-end in headless Chromium (Debian's, driven by Playwright): ask a Lithuanian question and see a cited
 answer, search with a language filter, upload a file and find it, switch the interface language, and check that
-a document holding <script>/onerror/javascript: stays text. Screenshots of each tab go to KB_SCREENSHOT_DIR
-(default build/screenshots)."""
+a document holding <script>/onerror/javascript: stays text; the planner's view in Lithuanian and Latvian: the
+reader with the quote marked, formatted text, conversations kept across reloads, feedback, no English left.
+Screenshots of each tab go to KB_SCREENSHOT_DIR (default build/screenshots)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ DOCS = {
                                 "Kuršu lagūnu starp Nidu un Ventes ragu. Laiva kursētu no jūnija līdz septembrim."),
     "notes/energy_en.md": ("en", "# Energy seminar\n\nThe energy seminar in Kuldīga discussed solar panels on "
                                  "municipal roofs and a shared template for energy and climate action plans."),
+    "notes/budget_lv.md": ("lv", "# Projekta budžets\n\nProjekta kopējais budžets ir **363 237,51 EUR**, no tā "
+                                 "Interreg finansējums ir 85 %.\n\n| Darbība | Izmaksas |\n|---|---|\n"
+                                 "| Mobilitātes pētījums | 12 400 EUR |\n| Inovāciju nometne | 9 800 EUR |"),
     "notes/xss_en.md": ("en", "# Markup test\n\nThe ferry notes mention <script>alert('x')</script> and "
                               "<img src=x onerror=alert(1)> and [a link](javascript:alert(2)) as plain text."),
 }
@@ -115,20 +119,20 @@ def test_ask_search_upload_and_language_in_the_browser(browser, app_url):
     # Search with a language filter: only Latvian passages, matched words marked
     _tab(page, "Search")
     page.fill("#kb-query textarea", "laivu savienojums Nida")
-    page.locator("#kb-langs label", has_text="lv").click()
+    page.locator("#kb-langs label", has_text="Latvian").click()
     page.click("#kb-search")
     page.wait_for_selector("#kb-results .kb-hit", timeout=60_000)
     _settled(page)
     hits = page.locator("#kb-results .kb-hit")
     assert hits.count() >= 1
-    assert all("· LV ·" in hits.nth(i).inner_text() for i in range(hits.count()))
+    assert all("· Latvian ·" in hits.nth(i).inner_text() for i in range(hits.count()))
     assert page.locator("#kb-results mark").count() >= 1
     assert page.locator("#kb-csv").is_visible() and page.locator("#kb-json").is_visible()
     page.screenshot(path=str(SHOTS / "search.png"), full_page=True)
 
     # the markup document is shown as text: no dialog, no injected element
     page.fill("#kb-query textarea", "ferry notes script onerror link")
-    page.locator("#kb-langs label", has_text="lv").click()  # untick
+    page.locator("#kb-langs label", has_text="Latvian").click()  # untick
     page.click("#kb-search")
     page.wait_for_selector("#kb-results .kb-hit", timeout=60_000)
     _settled(page)
@@ -140,8 +144,11 @@ def test_ask_search_upload_and_language_in_the_browser(browser, app_url):
     upload = write(tmp_path / "incoming" / "Ventės ragas.md",
                    "---\nlanguage: lt\n---\n# Ventės ragas\n\nVentės rago ornitologijos stotyje žiedavimas vyksta "
                    "nuo kovo iki lapkričio.\n")
-    page.set_input_files("#kb-upload input[type=file]", str(upload))
-    page.wait_for_timeout(1500)
+    with page.expect_file_chooser() as chooser:
+        page.click("#kb-upload")
+    chooser.value.set_files(str(upload))
+    page.wait_for_function("() => document.querySelector('#kb-chosen').innerText.includes('Ventės ragas')",
+                           timeout=30_000)
     page.click("#kb-add")
     page.wait_for_function("() => document.querySelector('#kb-upload-result').innerText.includes('1')",
                            timeout=60_000)
@@ -212,3 +219,133 @@ def test_readers_see_no_editor_actions_and_editors_do(browser, settings, tmp_pat
     finally:
         running.stop()
         kb.close()
+
+
+# Gradio's own strings that must not show in a Lithuanian or Latvian page
+GRADIO_ENGLISH = ("Drop File Here", "Click to Upload", "Use via API", "Built with Gradio", "Settings", "Loading")
+
+
+def _english_left(page, lg: str) -> list[str]:
+    """Interface strings still in English on the visible page: every ui/i18n.py text whose lt/lv version differs
+    (its longest literal part), and Gradio's own strings."""
+    import re
+
+    from ui.i18n import TEXTS
+
+    body = page.inner_text("body")
+    found = [g for g in GRADIO_ENGLISH if g in body]
+    for key, en in TEXTS["en"].items():
+        if TEXTS[lg].get(key, en) == en:
+            continue
+        part = max(re.split(r"\{[^}]*\}", en), key=len).strip(" :.,—()")
+        if len(part) >= 8 and part in body:
+            found.append(f"{key}: {part}")
+    return found
+
+
+def _ask(page, question, n):
+    page.fill("#kb-question textarea", question)
+    page.click("#kb-ask")
+    page.wait_for_function(f"() => document.querySelectorAll('#kb-chat .kb-a').length == {n}", timeout=60_000)
+    _settled(page)
+    return page.locator("#kb-chat .kb-a").last
+
+
+@pytest.mark.parametrize("lg", ["lt", "lv"])
+def test_the_planners_view_in_lithuanian_and_latvian(browser, app_url, lg):
+    """A planner whose browser asks for Lithuanian (Latvian): the page opens in that language with no English
+    left; a cross-lingual answer shows formatted text, its citation opens the reader at the marked quote; the
+    conversation survives a reload, is exported as Markdown and deleted; 👍 with a comment reaches the editor's
+    feedback list; a question the documents cannot answer says so, hint included, in the question's language."""
+    url, tmp_path = app_url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ctx = browser.new_context(locale={"lt": "lt-LT", "lv": "lv-LV"}[lg], viewport={"width": 1280, "height": 900},
+                              accept_downloads=True)
+    page = ctx.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    page.wait_for_selector("#kb-question textarea", timeout=30_000)
+    tabs = {"lt": ("Klausti", "Paieška", "Biblioteka", "Apie"), "lv": ("Jautāt", "Meklēšana", "Bibliotēka", "Par")}[lg]
+    page.wait_for_function(f"() => document.body.innerText.includes('{tabs[0]}')", timeout=30_000)
+    _settled(page)
+
+    # cross-lingual: the budget stands in a Latvian note (ask in Lithuanian; in Latvian, the bus fare in the
+    # Lithuanian note)
+    question, expect = {"lt": ("Kiek eurų sudaro bendras projekto biudžetas?", "363 237,51"),
+                        "lv": ("Cik maksātu autobusa biļete no Liepājas uz Klaipēdu?", "9,50")}[lg]
+    answer = _ask(page, question, 1)
+    assert expect in answer.inner_text() and answer.get_attribute("data-abstained") == "false"
+    html = answer.inner_html()
+    assert "**" not in answer.inner_text() and "|---|" not in answer.inner_text()
+    if lg == "lt":
+        assert "<strong>363 237,51 EUR</strong>" in html  # emphasis rendered, not shown as marks
+    card = answer.locator("details.kb-card").first
+    card.locator("summary").click()
+    page.screenshot(path=str(SHOTS / f"planner_answer_{lg}.png"), full_page=True)
+
+    # the reader: the cited document with the quote marked, no script from the page
+    href = card.locator("a.kb-read").get_attribute("href")
+    reader = ctx.new_page()
+    response = reader.goto(url + href)
+    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none' covers scripts
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    mark = reader.locator("mark#quote")
+    assert mark.is_visible() and expect in mark.inner_text()
+    assert reader.locator("script").count() == 0
+    assert "**" not in reader.inner_text("body")
+    reader.screenshot(path=str(SHOTS / f"planner_reader_{lg}.png"), full_page=True)
+    reader.close()
+
+    # feedback on the answer, with a comment
+    page.fill("#kb-fb-comment textarea", "tikslu" if lg == "lt" else "precīzi")
+    page.click("#kb-fb-up")
+    _settled(page)
+    assert {"lt": "Ačiū", "lv": "Paldies"}[lg] in page.inner_text("#kb-fb-result")
+
+    # not found, in the question's language, hint included
+    nf = _ask(page, {"lt": "Kiek kainuoja skrydis į Mėnulį?", "lv": "Cik maksā lidojums uz Mēnesi?"}[lg], 2)
+    assert nf.get_attribute("data-abstained") == "true"
+    from kb.messages import MESSAGES
+    from ui.i18n import TEXTS
+
+    text = nf.inner_text()
+    assert MESSAGES["not_found"][lg].split(".")[0] in text or MESSAGES["uncertain"][lg].split(".")[0] in text
+    assert TEXTS[lg]["unanswered_hint"][:30] in text and TEXTS["en"]["unanswered_hint"][:30] not in text
+
+    # the conversation survives a reload, and is listed
+    page.reload()
+    page.wait_for_function("() => document.querySelectorAll('#kb-chat .kb-a').length == 2", timeout=30_000)
+    _settled(page)
+    assert question in page.inner_text("#kb-chat")
+    page.screenshot(path=str(SHOTS / f"planner_reloaded_{lg}.png"), full_page=True)
+    with page.expect_download() as download:
+        page.click("#kb-conv-export")
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert question in exported and "notes/" in exported and expect in exported
+
+    # no English left on any tab; the editor's feedback list (in the Library; no accounts here: the local user
+    # edits) has the answer's question
+    left = _english_left(page, lg)
+    for tab in tabs[1:]:
+        _tab(page, tab)
+        _settled(page)
+        if tab == tabs[2]:
+            page.locator("#kb-feedback-list").click()
+            page.wait_for_timeout(500)
+            assert question in page.inner_text("#kb-fb-table")
+        left += _english_left(page, lg)
+        page.screenshot(path=str(SHOTS / f"planner_tab_{tab}_{lg}.png"), full_page=True)
+    assert not left, left
+
+    # delete the conversation: gone after a reload too
+    _tab(page, tabs[0])
+    page.click("#kb-conv-delete")
+    _settled(page)
+    assert page.locator("#kb-chat .kb-a").count() == 0
+    page.reload()
+    page.wait_for_selector("#kb-question textarea", timeout=30_000)
+    _settled(page)
+    assert page.locator("#kb-chat .kb-a").count() == 0
+    assert dialogs == []
+    ctx.close()

@@ -127,11 +127,13 @@ def test_locked_store_names_the_owner(env):
 
 
 def test_every_command_has_help_with_examples():
-    assert set(main.commands) == {"ingest", "search", "ask", "docs", "delete", "stats", "serve", "eval", "users"}
+    assert set(main.commands) == {"ingest", "search", "ask", "docs", "delete", "stats", "serve", "eval", "users",
+                                 "feedback"}
     for cmd in main.commands:
         r = run(cmd, "--help")
         assert r.exit_code == 0 and "Usage:" in r.output, cmd
-    for cmd in ("ingest", "search", "ask", "eval", "users"):  # the commands people script against show examples
+    # the commands people script against show examples
+    for cmd in ("ingest", "search", "ask", "eval", "users", "feedback"):
         out = run(cmd, "--help").output
         assert "Examples:" in out and f"kb {cmd}" in out, cmd
 
@@ -146,3 +148,33 @@ def test_serve_refuses_a_port_in_use(kb_home, monkeypatch):
         port = s.getsockname()[1]
         r = CliRunner().invoke(main, ["serve", "--port", str(port)])
     assert r.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in r.output and "--port" in r.output
+
+
+def test_feedback_export_feeds_kb_eval(env, kb_home):
+    """A planner's 👍 on an answer becomes a `kb eval` question whose relevant source is what the answer cited;
+    a 👍 on "not found" an unanswerable one; a 👎 is listed but not exported."""
+    from kb.feedback import Feedback
+    from kb.knowledge_base import KnowledgeBase
+    from kb.settings import Settings
+
+    assert run("ingest", str(env / "docs")).exit_code == 0
+    with KnowledgeBase.open(Settings()) as kb:
+        good = kb.ask("Kur vyko inovacijų stovykla?")
+        bad = kb.ask("Kas vyko Pomerānijā?")
+    assert good.citations
+    fb = Feedback(kb_home)
+    fb.add("Kur vyko inovacijų stovykla?", good, True, "gerai", "ruta", "lt")
+    fb.add("Kas vyko Pomerānijā?", bad, False, "ne tas dokumentas", "", "lv")
+    listed = run("feedback", "list")
+    assert listed.exit_code == 0 and "Kur vyko inovacijų stovykla?" in listed.stdout
+    assert "ne tas dokumentas" in listed.stdout and "2 entries, 1 helpful" in listed.stderr
+    out = env / "from_planners.jsonl"
+    r = run("feedback", "export", str(out))
+    assert r.exit_code == 0 and "1 questions written" in r.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 1 and rows[0]["answerable"] is True and rows[0]["language"] == "lt"
+    assert {r["source"] for r in rows[0]["relevant"]} == {c.source for c in good.citations}
+    r = run("eval", str(out), "--json")
+    assert r.exit_code == 0, r.output
+    metrics = json.loads(r.stdout)["metrics"]
+    assert metrics["overall"]["n"] == 1 and metrics["overall"]["recall@10"] == 1.0
