@@ -38,3 +38,13 @@ def test_commands_named_in_the_readme_exist():
             continue
         r = CliRunner().invoke(main, [cmd, "--help"])
         assert r.exit_code == 0, f"`kb {cmd}` is in the README but not in the CLI"
+
+
+def test_documents_the_readme_links_to_exist():
+    links = re.findall(r"\]\(((?:docs|evalsets)/[^)#]+)\)", README)
+    assert "docs/guide-lt.md" in links and "docs/guide-lv.md" in links
+    for link in links:
+        assert (ROOT / link).is_file(), f"README links to {link}, which does not exist"
+    for guide in ("guide-en.md", "guide-lt.md", "guide-lv.md"):  # each guide links to the other two
+        text = (ROOT / "docs" / guide).read_text(encoding="utf-8")
+        assert all(f"({other})" in text for other in {"guide-en.md", "guide-lt.md", "guide-lv.md"} - {guide})
