@@ -57,3 +57,18 @@ def recent(home: Path, n: int = 200) -> list[dict]:
         except json.JSONDecodeError:
             continue
     return out
+
+
+def failed_files(home: Path, stored: set[str], n: int = 500) -> list[dict]:
+    """Files whose latest ingestion (within the last `n` entries) failed and that are not in the store: the
+    ones a document listing shows as failed, newest first."""
+    seen: set[str] = set()
+    out = []
+    for e in recent(home, n):
+        key = e.get("source") or e.get("path")
+        if key in seen:
+            continue
+        seen.add(key)
+        if e.get("status") == "failed" and key not in stored:
+            out.append(e)
+    return out

@@ -104,16 +104,9 @@ def library_table(kb: KnowledgeBase, lang: str, docs=None) -> dict:
     docs = kb.docs() if docs is None else docs
     rows = [[visible(d.title), doc_type_name(lang, d.doc_type), language_name(lang, d.language), d.date, d.pages,
              d.chunks, t(lang, "status_indexed"), "; ".join(d.warnings), visible(d.source)] for d in docs]
-    stored = {d.source for d in docs}
-    seen: set[str] = set()
-    for e in ingest_log.recent(kb.settings.home, 500):
-        key = e.get("source") or e.get("path")
-        if key in seen:
-            continue
-        seen.add(key)
-        if e.get("status") == "failed" and key not in stored:
-            rows.append([visible(Path(e.get("path", "")).name), "", "", "", None, 0, t(lang, "status_failed"),
-                         e.get("error") or "", visible(key)])
+    for e in ingest_log.failed_files(kb.settings.home, {d.source for d in docs}):
+        rows.append([visible(Path(e.get("path", "")).name), "", "", "", None, 0, t(lang, "status_failed"),
+                     e.get("error") or "", visible(e.get("source") or e.get("path"))])
     return {"headers": [t(lang, k) for k in LIBRARY_KEYS], "data": rows}
 
 
