@@ -118,7 +118,7 @@ def pdf_huge_image(side: int = 20_000) -> bytes:
         b"/Filter /FlateDecode /Length %d >>stream\n" % (side, side, len(raw)) + raw + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    return _pdf(objects)
+    return pdf_of(objects)
 
 
 def pdf_deeply_nested(depth: int = 100_000) -> bytes:
@@ -133,10 +133,11 @@ def pdf_deeply_nested(depth: int = 100_000) -> bytes:
         b"<< /Length %d >>stream\n" % len(text) + text + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    return _pdf(objects)
+    return pdf_of(objects)
 
 
-def _pdf(objects: list[bytes]) -> bytes:
+def pdf_of(objects: list[bytes]) -> bytes:
+    """A PDF file of the given object bodies (object 1 is the catalog), with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for i, body in enumerate(objects, 1):

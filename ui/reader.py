@@ -17,6 +17,7 @@ from kb.display import visible
 from kb.errors import IngestError
 from kb.knowledge_base import KnowledgeBase
 from ui.i18n import doc_type_name, language_name, t
+from ui.render import formatted, source_url
 
 RECENT_DOCUMENTS = 4  # parsed documents kept, so that opening several quotes of one document parses it once
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
@@ -31,6 +32,11 @@ header h1 {font-size: 1.25rem; margin: 0 0 .3rem}
 mark {background: #ffe58a; padding: 0 1px}
 .note {background: #fff8c5; border: 1px solid #d4a72c; padding: .4rem .7rem; border-radius: 6px}
 """
+
+
+def shown(piece: str) -> str:
+    """A piece of document text as HTML: escaped, emphasis formatted; a mark split by the quote's edge is dropped."""
+    return formatted(piece).replace("**", "").replace("__", "")
 
 
 class Reader:
@@ -73,10 +79,6 @@ class Reader:
             start, end = 0, len(text)
         source = p.get("source", "")
         path = self.kb.settings.source_path(source)
-        from ui.render import formatted, source_url
-
-        def shown(piece: str) -> str:  # escaped, emphasis as formatting; a mark split by the quote is dropped
-            return formatted(piece).replace("**", "").replace("__", "")
 
         pdf = source.lower().endswith(".pdf")
         page_no = p.get("page")

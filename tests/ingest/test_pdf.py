@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import shared_path, write
+from conftest import ROOT, shared_path, write
 from ingest.normalize import normalize_extracted
 from ingest.parsers import pdf_layout
 from ingest.parsers.pdf import parse_pdf
 from ingest.pipeline import Ingestor
+
+sys.path.insert(0, str(ROOT / "bench"))
+from hostile_files import pdf_of  # noqa: E402  (the bench's PDF writer: one copy)
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 UNREADABLE = re.compile("[\ue000-\uf8ff\ufffd\u00ad]")
@@ -135,18 +139,6 @@ def _stream(data: bytes) -> bytes:
     return b"<< /Length %d >>stream\n" % len(data) + data + b"\nendstream"
 
 
-def _pdf(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    return bytes(out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-
-
 def glyph_pdf() -> bytes:
     """One page, three fonts with custom encodings: F1 maps its accented glyphs to private-use code points in
     its ToUnicode map but names them in /Differences; F2 does the same with names that mean nothing ("g1");
@@ -156,7 +148,7 @@ def glyph_pdf() -> bytes:
                b"BT /F3 12 Tf 72 720 Td (Pavadinimas \\001\\002 galas) Tj ET\n")
     helvetica = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding << /Type /Encoding " \
                 b"/BaseEncoding /WinAnsiEncoding /Differences [1 %s] >> %s>>"
-    return _pdf([
+    return pdf_of([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
