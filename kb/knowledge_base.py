@@ -9,6 +9,8 @@ import logging
 import threading
 from datetime import UTC, datetime
 
+import numpy as np
+
 from kb.embed import Embedder, create_embedder
 from kb.embed.caching import CachingEmbedder
 from kb.errors import KBError
@@ -91,7 +93,12 @@ class KnowledgeBase:
         s = self.settings
         return {"schema_version": SCHEMA_VERSION, "embedding": self.embedder.fingerprint, "dim": self.embedder.dim,
                 "chunking": f"sentences/{s.chunk_tokens}tok/overlap{s.chunk_overlap_tokens}",
-                "sparse": self.sparse.version, "sentences": SENTENCES_VERSION}
+                "sparse": self.sparse.version, "sentences": f"{SENTENCES_VERSION}/{self.sentence_mode}"}
+
+    @property
+    def sentence_mode(self) -> str:
+        """How sentence vectors are made here: pooled from the chunk's pass where the model can, else separate."""
+        return "pooled" if self.settings.sentence_vectors == "pooled" and self.embedder.pools_spans else "separate"
 
     def prepare_for_writes(self) -> None:
         """Create the collection if needed; refuse one built with another configuration."""
@@ -266,10 +273,7 @@ class KnowledgeBase:
             return []
         for c in chunks:
             c.sentence_spans = [[a, b] for a, b in evidence_spans(c.text)] or [[0, len(c.text)]]
-        sentence_texts = [contextual(readable(c.text[a:b]), sentence_context(c.title, c.section))
-                          for c in chunks for a, b in c.sentence_spans]
-        dense = self.embedder.embed_passages([_embedding_text(c) for c in chunks])
-        sentence_vectors = self.embedder.embed_passages(sentence_texts, counted=False)
+        dense, sentence_vectors = self._vectors(chunks)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         points, row = [], 0
         for c, v in zip(chunks, dense):
@@ -280,6 +284,29 @@ class KnowledgeBase:
                                      sentence_vectors[row:row + n].tolist()))
             row += n
         return points
+
+    def _vectors(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray]:
+        """The chunks' vectors and all their sentences' vectors (in chunk order): pooled from each chunk's own
+        pass, or embedded one by one with their context (see `sentence_vectors`); a sentence the model's
+        truncated view of a long chunk does not reach is embedded on its own."""
+        texts = [_embedding_text(c) for c in chunks]
+
+        def separate(c: Chunk, a: int, b: int) -> str:
+            return contextual(readable(c.text[a:b]), sentence_context(c.title, c.section))
+
+        if self.sentence_mode == "separate":
+            return (self.embedder.embed_passages(texts),
+                    self.embedder.embed_passages([separate(c, a, b) for c in chunks for a, b in c.sentence_spans],
+                                                 counted=False))
+        shifts = [len(t) - len(c.text) for t, c in zip(texts, chunks)]  # the heading in front of the text
+        dense, pooled = self.embedder.embed_passages_with_spans(
+            texts, [[(a + d, b + d) for a, b in c.sentence_spans] for c, d in zip(chunks, shifts)])
+        flat = [v for p in pooled for v in p]
+        gaps = [(c, a, b) for c, p in zip(chunks, pooled) for (a, b), v in zip(c.sentence_spans, p) if v is None]
+        if gaps:
+            fill = iter(self.embedder.embed_passages([separate(c, a, b) for c, a, b in gaps], counted=False))
+            flat = [v if v is not None else next(fill) for v in flat]
+        return dense, np.stack(flat) if flat else np.zeros((0, self.embedder.dim), dtype=np.float32)
 
     def upsert_points(self, points: list[StorePoint]) -> None:
         """Write prepared points (kb.embed_chunks) to the store."""

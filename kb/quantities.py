@@ -169,7 +169,13 @@ _Q_KINDS: tuple[tuple[str, re.Pattern], ...] = (
         r"sum(?:a|ą|os)\b|vert(?:ė|ę)\b|finansavim\w*)|"
         r"\bcik (?:maks\w*|izmaks\w*|naudas|eiro|eur\w*|līdzekļ\w*|iztērē\w*|samaksā\w*|piešķīr\w*|ieguld\w*)|"
         r"\bkād(?:s|a|u) (?:ir |bija |būs )?" + _W + r"{0,8}(?:budžet\w*|cen(?:a|u)\b|summ\w*|izmaks\w*|"
-        r"vērtīb\w*|finansējum\w*)", re.IGNORECASE)),
+        r"vērtīb\w*|finansējum\w*)|"
+        # "how big is the budget": the size of a sum of money, not a count
+        r"\bhow (?:big|large|high) (?:is|was|were|are|will be) (?:the )?" + _W + r"{0,4}(?:budget|cost|grant|"
+        r"funding|sum|amount|price)s?\b|\bkoks (?:didelis |dydžio )(?:yra |buvo |bus )?" + _W + r"{0,6}(?:biudžet\w*|"
+        r"finansavim\w*)|\bkokio dydžio (?:yra |buvo |bus )?" + _W + r"{0,6}(?:sum\w*|kain\w*|dotacij\w*)|"
+        r"\bcik liel\w* (?:ir |bija |būs )?" + _W + r"{0,6}(?:budžet\w*|summ\w*|izmaks\w*|finansējum\w*|"
+        r"ieguldījum\w*|dotācij\w*|cen(?:a|u)\b)", re.IGNORECASE)),
     ("time", re.compile(r"\b(?:at )?what time\b|\bkelint\w* valand\w*|\bkuriuo laiku\b|\bcikos\b|\bkurā laikā\b",
                         re.IGNORECASE)),
     ("count", re.compile(  # a length or distance: a number, not a duration

@@ -16,6 +16,15 @@ def _default_home() -> Path:
     return Path(base) / "planning-kb"
 
 
+def _cores(at_most: int) -> int:
+    """The CPU cores this process may run on, at most `at_most`."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(at_most, n))
+
+
 class ModelSettings(BaseModel):
     """The data home, the embedding model and the languages."""
 
@@ -28,8 +37,15 @@ class ModelSettings(BaseModel):
     embed_backend: Literal["openvino", "torch"] = Field(
         "openvino", description="How the bundled model runs: `openvino` (fast, no torch; the default) or `torch` "
                                 "(sentence-transformers; needs the torch extra). Other models always use torch.")
-    embed_threads: int = Field(1, ge=1, description="CPU threads for the embedding model "
-                                                    "(1 was fastest on 2 shared cores).")
+    embed_threads: int = Field(default_factory=lambda: _cores(4), ge=1,
+                               description="CPU threads for the embedding model (on a quiet 2-core machine the "
+                                           "sample corpus ingests in 26 s with 2, 37 s with 1).")
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        "separate", description="How the stored sentence vectors (the answers' evidence) are made: `separate`, "
+                                "each sentence embedded on its own with its title and heading, or `pooled` from "
+                                "the chunk's own pass (the bundled model only): ingestion about twice as fast, "
+                                "but the best sentence came from the right document for 0.764 of the fitting "
+                                "questions against 0.807 (bench/answers.py --fit).")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
     embed_cache: bool = Field(True, description="Keep passage vectors by model and text under the data home, so "
                                                 "unchanged paragraphs and renamed files are not embedded again.")

@@ -19,7 +19,8 @@ GROUPS = (("Model and data", ModelSettings), ("Ingestion", IngestSettings), ("St
           ("Search", SearchSettings), ("Answers", AnswerSettings), ("LLM answers (optional)", LlmSettings),
           ("The app", ServeSettings))
 COMPUTED_DEFAULTS = {"home": "`$XDG_DATA_HOME/planning-kb` (`~/.local/share/planning-kb`)",
-                     "languages": '`["lt","lv","en"]`', "source_root": "the current folder"}
+                     "languages": '`["lt","lv","en"]`', "source_root": "the current folder",
+                     "embed_threads": "the CPU cores the process may use, at most 4"}
 
 
 def _default(name: str, field) -> str:

@@ -15,6 +15,7 @@ class Embedder(ABC):
     query_prompt: str = ""
     passage_prompt: str = ""
     batch_size: int = 32
+    pools_spans: bool = False  # has embed_with_spans: span vectors pooled from the text's own pass
 
     @property
     @abstractmethod
@@ -45,6 +46,10 @@ class Embedder(ABC):
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Vectors for stored passages (passage prompt)."""
         return self.embed_batch(texts, self.passage_prompt)
+
+    def embed_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], prompt: str = ""):
+        """(vectors of `texts`, per text a vector or None for each character span) — only where `pools_spans`."""
+        raise NotImplementedError(f"{self.name} cannot pool span vectors; use separate sentence vectors")
 
     def max_tokens(self) -> int:
         """Longest input the model reads (including prompt and special tokens)."""

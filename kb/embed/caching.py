@@ -116,6 +116,42 @@ class CachingEmbedder(Embedder):
             self.vectors_reused += len(texts) - n_fresh
         return np.stack([found[t] for t in texts])
 
+    @property
+    def pools_spans(self) -> bool:
+        return self.inner.pools_spans
+
+    def embed_passages_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
+                                  counted: bool = True) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Passage vectors and their spans' pooled vectors (kb.embed.base.Embedder.embed_with_spans), from the
+        cache where the same text with the same spans was embedded before."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        keys = [[t] + [_span_key(t, a, b) for a, b in sp] for t, sp in zip(texts, spans)]
+        cache = self.cache
+        cached = cache.get_many([k for ks in keys for k in ks]) if cache is not None else []
+        found, pos, missing = {}, 0, []
+        for i, ks in enumerate(keys):
+            got = cached[pos:pos + len(ks)] if cache is not None else [None] * len(ks)
+            pos += len(ks)
+            if all(v is not None for v in got):
+                found[i] = (got[0], list(got[1:]))
+            else:
+                missing.append(i)
+        if missing:
+            vectors, pooled = self.inner.embed_with_spans([texts[i] for i in missing], [spans[i] for i in missing],
+                                                          self.passage_prompt)
+            new_keys, new_vectors = [], []
+            for i, v, p in zip(missing, vectors, pooled):
+                found[i] = (v, p)
+                new_keys += [k for k, x in zip(keys[i], [v, *p]) if x is not None]
+                new_vectors += [x for x in (v, *p) if x is not None]
+            if cache is not None and new_keys:
+                cache.put_many(new_keys, np.stack(new_vectors))
+        if counted:
+            self.vectors_embedded += len(missing)
+            self.vectors_reused += len(texts) - len(missing)
+        return np.stack([found[i][0] for i in range(len(texts))]), [found[i][1] for i in range(len(texts))]
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return np.stack([self.query_vector(t) for t in texts]) if texts else \
             np.zeros((0, self.dim), dtype=np.float32)
@@ -143,3 +179,8 @@ class CachingEmbedder(Embedder):
         if self._cache is not None:
             self._cache.close()
             self._cache = None
+
+
+def _span_key(text: str, a: int, b: int) -> str:
+    """The cache key of a span vector pooled from `text` (never equal to a passage's own text)."""
+    return f"\x00span {a}:{b}\x00{text}"

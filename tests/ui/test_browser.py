@@ -233,6 +233,11 @@ def _english_left(page, lg: str) -> list[str]:
     from ui.i18n import TEXTS
 
     body = page.inner_text("body")
+    for _ in range(20):  # Gradio's "Loading…" stands while a tab's first render is under way: wait it out
+        if "Loading" not in body:
+            break
+        page.wait_for_timeout(250)
+        body = page.inner_text("body")
     found = [g for g in GRADIO_ENGLISH if g in body]
     for key, en in TEXTS["en"].items():
         if TEXTS[lg].get(key, en) == en:
