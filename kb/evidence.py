@@ -26,8 +26,8 @@ import numpy as np
 
 from kb.analysis import document_terms, query_terms
 from kb.background import Yardstick
-from kb.quantities import anchor_match, gives_kind, mentions_years, question_years
-from kb.sentences import readable
+from kb.quantities import anchor_match, gives_kind, gives_kind_under, mentions_years, question_years
+from kb.sentences import header_and_rows, readable, table_header
 from kb.types import Hit
 
 KEEP = 60  # sentences the rerank and the answer look at closely (see gather)
@@ -138,9 +138,15 @@ def gather(question: str, question_vector, yardstick: Yardstick, hits: list[Hit]
         a, b = h.payload["sentence_spans"][j]
         verbatim = h.text[a:b]
         statement = readable(verbatim)
+        typed = gives_kind(kind, statement)
+        if not typed and kind is not None:  # a table cell's unit stands in its column header
+            header = table_header(h.text, a)
+            typed = bool(header) and gives_kind_under(kind, header, statement)
+            inner = None if typed else header_and_rows(verbatim)
+            typed = typed or bool(inner) and gives_kind_under(kind, *inner)
         e = Evidence(hit=i, start=a, end=b, text=verbatim, statement=statement, language=lang, similarity=sim,
                      calibrated=cal, context_anchors=context_anchors, has_anchors=has_anchors,
-                     typed=gives_kind(kind, statement), years=years_ok, passage=h.score - best, context=context,
+                     typed=typed, years=years_ok, passage=h.score - best, context=context,
                      contrast=float(contrast[k]))
         if detail:
             add_detail(e, question, q_terms, yardstick.language)

@@ -213,6 +213,16 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
+_HEADER_UNITS = (("money", re.compile(_CURRENCY, re.IGNORECASE)),
+                 ("percent", re.compile(r"%|\bproc\.?|procent\w*|per ?cent\b", re.IGNORECASE)))
+
+
+def gives_kind_under(kind: str | None, header: str, row: str) -> bool:
+    """Can a table row give that kind of answer when its column header names the unit ("Summa, EUR" over
+    "Kopējais projekta budžets; 498 760")? The row needs a number and the header the kind's unit."""
+    return has_number(row) and any(k == kind and p.search(header) for k, p in _HEADER_UNITS)
+
+
 def gives_kind(kind: str | None, sentence: str) -> bool:
     """Can the sentence give an answer of that kind?"""
     if kind is None:

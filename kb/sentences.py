@@ -106,6 +106,34 @@ def readable(text: str) -> str:
     return out.replace("**", "").replace("__", "").strip()
 
 
+def table_header(text: str, at: int) -> str | None:
+    """The header row of the Markdown table whose row starts at `at` in `text` (readable form), or None when
+    that line is not a table row below a header. A column header gives the unit of its cells ("Summa, EUR" over
+    "| Kopējais projekta budžets | 498 760 |")."""
+    line_start = text.rfind("\n", 0, at) + 1
+    if not text[line_start:at + 1].lstrip().startswith("|"):
+        return None
+    lines = text[:line_start].split("\n")[:-1]  # the lines above the row, nearest last
+    rows = []
+    for line in reversed(lines):
+        if not line.strip().startswith("|"):
+            break
+        rows.append(line)
+    rows.reverse()
+    if len(rows) >= 2 and _TABLE_RULE.match(rows[1].strip()) and "-" in rows[1]:
+        return readable(rows[0]) or None
+    return None
+
+
+def header_and_rows(span: str) -> tuple[str, str] | None:
+    """A span that is itself a small table (its first line the header, the next lines cells separated by
+    pipes, as parsers store tables): (header, rows), else None."""
+    lines = [ln for ln in span.split("\n") if ln.strip()]
+    if len(lines) >= 2 and sum("|" in ln for ln in lines) >= 2:
+        return readable(lines[0]), readable("\n".join(lines[1:]))
+    return None
+
+
 def sentence_context(title: str | None, section: str | None) -> str:
     """What a stored sentence vector is computed with in front of the sentence: the document title and the
     innermost heading, so that "It cost EUR 3,000." still says what it is about."""

@@ -42,3 +42,19 @@ def test_sentence_context():
     assert sentence_context("Studijų vizitas", "Ataskaita > Išlaidos") == "Studijų vizitas › Išlaidos"
     assert sentence_context("Išlaidos", "Išlaidos") == "Išlaidos"
     assert contextual("It cost EUR 3,000.", "Nida camp") == "Nida camp: It cost EUR 3,000."
+
+
+def test_a_table_rows_unit_is_read_from_its_header():
+    from kb.quantities import gives_kind, gives_kind_under
+    from kb.sentences import header_and_rows, table_header
+
+    md = "Budžets\n\n| | Summa, EUR |\n|---|---|\n| Kopējais projekta budžets | 498 760 |\n| ERAF (85 %) | 423 946 |\n"
+    row = md.index("| Kopējais")
+    assert table_header(md, row) == "Summa, EUR" and table_header(md, md.index("Budžets")) is None
+    assert not gives_kind("money", "Kopējais projekta budžets; 498 760")  # no currency in the row itself
+    assert gives_kind_under("money", "Summa, EUR", "Kopējais projekta budžets; 498 760")
+    assert not gives_kind_under("money", "Dalībnieki", "Kopējais skaits; 42")  # the header must name the unit
+    stored = "| Summa, EUR\nKopējais projekta budžets | 498 760\nt. sk. ERAF (85 %) | 423 946"  # as parsers store it
+    header, rows = header_and_rows(stored)
+    assert header == "Summa, EUR" and "498 760" in rows and gives_kind_under("money", header, rows)
+    assert header_and_rows("One sentence without a table.") is None
