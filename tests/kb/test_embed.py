@@ -90,6 +90,31 @@ def test_prompts_batching_and_token_counts(e5):
     assert n_lt > n_en >= 2
 
 
+def test_batches_hold_a_token_budget_and_every_text_once():
+    from kb.embed.openvino import token_batches
+
+    lengths = [3, 300, 40, 40, 12, 900, 8, 8, 8, 8]
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches = token_batches(order, lengths, size=3, budget=100)
+    assert [i for b in batches for i in b] == order  # nothing lost, nothing reordered
+    assert all(len(b) <= 3 for b in batches)
+    assert all(len(b) * max(lengths[i] for i in b) <= 100 for b in batches if len(b) > 1)
+    assert [5] in batches and [1] in batches  # a text over the budget goes alone
+
+
+def test_vectors_do_not_depend_on_how_texts_are_batched(e5, monkeypatch):
+    import kb.embed.openvino as ov_embed
+
+    assert isinstance(e5, ov_embed.OpenVinoEmbedder)  # the default path, where the batching happens
+
+    texts = ["Klaipėdos regiono specializacijos strategija iki 2030 metų. " * n for n in (1, 9, 3, 20)] + ["Talsi"]
+    monkeypatch.setattr(ov_embed, "TOKEN_BUDGET", 10**9)
+    one_batch = e5.embed_passages(texts)
+    monkeypatch.setattr(ov_embed, "TOKEN_BUDGET", 64)
+    small = e5.embed_passages(texts)
+    np.testing.assert_allclose(one_batch, small, atol=1e-5)
+
+
 def test_cross_lingual_similarity_beats_unrelated(e5):
     lt, lv, other = e5.embed_passages(["Viešojo transporto bilietas tarp Klaipėdos ir Liepojos",
                                        "Sabiedriskā transporta biļete starp Klaipēdu un Liepāju",
