@@ -10,17 +10,27 @@ at a limit (with a warning that says so)."""
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import zipfile
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ingest.document import Page, ParsedDocument, Section
 from kb.errors import IngestError
 
 log = logging.getLogger(__name__)
+STARTUP_SECONDS = 120.0  # for the worker's imports, on a busy machine
+
+
+class ReaderUnavailable(IngestError):
+    """The reader process could not start: no fault of the file, so the failure is not remembered for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +113,7 @@ def _worker_main(conn, memory_mb: int) -> None:  # pragma: no cover - runs in th
     warnings.simplefilter("ignore")
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    conn.send(("ready", None))
     while True:
         try:
             msg = conn.recv()
@@ -132,32 +143,70 @@ class ParseWorker:
         self._lock = threading.Lock()
         self._proc = None
         self._conn = None
+        self._stderr = None
 
-    def _start(self) -> None:
-        ctx = mp.get_context("spawn")
-        parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_worker_main, args=(child, self.limits.memory_mb), daemon=True,
-                                 name="kb-parse")
-        self._proc.start()
-        child.close()
-        self._conn = parent
+    def _start(self, path: str) -> None:
+        # a plain `python -m ingest.isolation` child, not a multiprocessing one: multiprocessing's spawn re-runs
+        # the caller's main script in the child, so a script using the Python API without an
+        # `if __name__ == "__main__":` guard would have every file fail
+        parent, child = socket.socketpair()
+        root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "ingest.isolation", str(child.fileno()), str(self.limits.memory_mb)],
+                pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=self._stderr, env=env, close_fds=True)
+        finally:
+            child.close()
+        self._conn = Connection(parent.detach())
+        try:  # the worker says it is ready once its imports are done: a failure to start is not a file's fault
+            ready = self._conn.poll(STARTUP_SECONDS) and self._conn.recv()[0] == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            code, cause = self._exit_code(), self._last_error_line()
+            self._stop()
+            raise ReaderUnavailable(path, f"not read: the reader process could not start (exit code {code}"
+                                    f"{': ' + cause[:300] if cause else ''}); the file is not at fault — check that "
+                                    f"{sys.executable} can run `python -m ingest.isolation`")
 
     def _stop(self) -> None:
         if self._proc is not None:
-            if self._proc.is_alive():
+            if self._proc.poll() is None:
                 self._proc.kill()
-            self._proc.join(timeout=5)
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         if self._conn is not None:
             self._conn.close()
-        self._proc = self._conn = None
+        if self._stderr is not None:
+            self._stderr.close()
+        self._proc = self._conn = self._stderr = None
+
+    def _exit_code(self) -> int | None:
+        try:
+            return self._proc.wait(timeout=2) if self._proc is not None else None
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _last_error_line(self) -> str:
+        try:
+            self._stderr.seek(0)
+            lines = [ln.strip() for ln in self._stderr.read()[-4000:].decode("utf-8", "replace").splitlines()]
+            return next((ln for ln in reversed(lines) if ln), "")
+        except (OSError, ValueError, AttributeError):
+            return ""
 
     def parse(self, suffix: str, data: bytes, path: str) -> ParsedDocument:
         """The parsed document, or IngestError with the cause (including "took longer than …" and "needs more
         memory than …")."""
         with self._lock:
-            if self._proc is None or not self._proc.is_alive():
+            if self._proc is None or self._proc.poll() is not None:
                 self._stop()
-                self._start()
+                self._start(path)
             t = time.monotonic()
             try:
                 self._conn.send((suffix, path, data, self.limits))
@@ -167,7 +216,7 @@ class ParseWorker:
                                             "(KB_PARSE_SECONDS); it was stopped")
                 status, value = self._conn.recv()
             except (EOFError, OSError, BrokenPipeError):
-                code = self._proc.exitcode if self._proc is not None else None
+                code = self._exit_code()
                 self._stop()
                 raise IngestError(path, f"the reader stopped while reading it (exit code {code}): it probably needs "
                                         f"more than {self.limits.memory_mb:,} MB of memory (KB_PARSE_MEMORY_MB)") \
@@ -185,3 +234,7 @@ class ParseWorker:
                 except OSError:
                     pass
             self._stop()
+
+
+if __name__ == "__main__":  # pragma: no cover - the worker process (ParseWorker._start)
+    _worker_main(Connection(int(sys.argv[1])), int(sys.argv[2]))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ingest.chunker import chunk_document
 from ingest.failures import FailureMemory
-from ingest.isolation import ParseLimits, ParseWorker, parse_bounded
+from ingest.isolation import ParseLimits, ParseWorker, ReaderUnavailable, parse_bounded
 from ingest.lang import detect_chunk_language, document_language
 from ingest.metadata import is_sidecar, resolve
 from ingest.parsers import parser_for
@@ -259,6 +259,8 @@ class Ingestor:
                 report.warnings.append(f"the same content is already in the library as {same}")
         try:
             doc = self.parse(path.suffix.lower(), data, str(path))
+        except ReaderUnavailable:
+            raise  # the next attempt reads the file again
         except IngestError as e:
             self.failures.remember(report.source, sha, e.cause)
             raise

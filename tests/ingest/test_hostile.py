@@ -152,3 +152,32 @@ def test_a_long_file_never_holds_small_files_behind_it(settings, tmp_path):
         assert {d.source for d in kb.docs()} == {"big/long.md", "small/note.md"}
         assert kb.stored_version(kb.docs()[0].doc_id)[1]  # the long file is complete
         library.stop()
+
+
+def test_a_script_without_a_main_guard_can_ingest(tmp_path):
+    """The README's Python API example as a user saves it: no `if __name__ == "__main__":`. The reader process
+    must not run the script again (multiprocessing's spawn would, and every file then failed)."""
+    write(tmp_path / "in" / "normal.md", NORMAL)
+    script = write(tmp_path / "script.py", f"""import kb
+with kb.open(kb.Settings(home={str(tmp_path / 'home')!r}, embed_model="hash", qdrant_url=None)) as base:
+    report = kb.ingest(base, [{str(tmp_path / 'in')!r}])
+    print("counts", report.counts()["added"], report.counts()["failed"])
+""")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "counts 1 0" in done.stdout, (done.stdout, done.stderr[-2000:])
+
+
+def test_a_reader_that_cannot_start_is_named_not_blamed_on_the_file(limited, tmp_path, monkeypatch):
+    import ingest.isolation as isolation
+
+    write(tmp_path / "in" / "normal.md", NORMAL)
+    monkeypatch.setattr(isolation.sys, "executable", str(write(tmp_path / "broken-python", "#!/bin/sh\nexit 3\n")))
+    (tmp_path / "broken-python").chmod(0o755)
+    files, docs = _ingest(limited, tmp_path / "in")
+    assert files["normal.md"].status == "failed" and not docs
+    assert "the reader process could not start (exit code 3)" in files["normal.md"].error
+    assert "the file is not at fault" in files["normal.md"].error
+    monkeypatch.undo()  # the reader works again: the file is read, not skipped as a remembered failure
+    files, docs = _ingest(limited, tmp_path / "in")
+    assert files["normal.md"].status == "added" and [d.source for d in docs] == ["in/normal.md"]
