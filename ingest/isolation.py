@@ -157,7 +157,7 @@ class ParseWorker:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "ingest.isolation", str(child.fileno()), str(self.limits.memory_mb)],
                 pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=self._stderr, env=env, close_fds=True)
+                stderr=self._stderr, env=env)
         finally:
             child.close()
         self._conn = Connection(parent.detach())

@@ -47,6 +47,10 @@ class ModelSettings(BaseModel):
                                 "but the best sentence came from the right document for 0.764 of the fitting "
                                 "questions against 0.807 (bench/answers.py --fit).")
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    embed_batch_tokens: int = Field(1024, ge=16, description="Padded tokens per embedding batch (the bundled "
+                                    "model): short texts go many to a batch, long ones few, so little of a batch "
+                                    "is padding. 1,024 beat 2,048, 4,096 and no limit in a timing on the sample "
+                                    "corpus (docs/measurements.md).")
     embed_cache: bool = Field(True, description="Keep passage vectors by model and text under the data home, so "
                                                 "unchanged paragraphs and renamed files are not embedded again.")
     embed_cache_max_entries: int = Field(500_000, ge=1000, description="Largest number of cached passage vectors "
