@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.embed.e5_tokenizer import write_sentencepiece
 from kb.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,8 @@ def build_graph(sd: dict[str, np.ndarray], config: dict):
 
 
 def prepare_openvino(out: Path, sd: dict[str, np.ndarray], config: dict, tokenizer_json: Path) -> Path:
-    """Write `out` (model.xml/model.bin with fp16 weights, tokenizer.json, meta.json) atomically."""
+    """Write `out` (model.xml/model.bin with fp16 weights, tokenizer.json and its sentencepiece form, meta.json)
+    atomically."""
     import onnx
     import openvino as ov
 
@@ -138,6 +140,7 @@ def prepare_openvino(out: Path, sd: dict[str, np.ndarray], config: dict, tokeniz
         ov.save_model(ov.Core().read_model(str(graph)), str(tmp / "model.xml"), compress_to_fp16=True)
         graph.unlink()
         shutil.copyfile(tokenizer_json, tmp / "tokenizer.json")
+        write_sentencepiece(tmp)  # the app's tokenizer (kb.embed.e5_tokenizer), prepared with the model
         (tmp / "meta.json").write_text(json.dumps({"format": FORMAT_VERSION, "opset": OPSET, "weights": "fp16",
                                                    "hidden": config["hidden"], "pad_id": config["pad"],
                                                    "max_length": config["max_pos"]}))

@@ -1,9 +1,10 @@
 """OpenVINO embedder: the default model's fast CPU path (no torch at run time).
 
-Texts are tokenised with `tokenizers` (the same tokenizer.json as the sentence-transformers folder), sorted by
-length across the whole call and batched so that padding stays small, and run through a compiled OpenVINO model
-with the configured number of threads; mean pooling and normalisation are inside the graph. One infer request
-per thread, so the app's searches and its ingestion can embed at the same time.
+Texts are tokenised by kb.embed.e5_tokenizer (sentencepiece over the pieces of the folder's tokenizer.json: the
+same ids in a fifth of the memory; `tokenizers` itself where character offsets are needed or tokenizer.json has
+another shape), sorted by length across the whole call and batched so that padding stays small, and run through a
+compiled OpenVINO model with the configured number of threads; mean pooling and normalisation are inside the
+graph. One infer request per thread, so the app's searches and its ingestion can embed at the same time.
 
 `embed_with_spans` also pools vectors for character spans of each text (a chunk's sentences) from the same pass
 over the text: the mean of the span's tokens in the last hidden state, normalised — the sentences cost nothing
@@ -46,6 +47,7 @@ class OpenVinoEmbedder(Embedder):
         self._meta_cache: dict | None = None
         self._compiled = None
         self._tokenizer = None
+        self._fast = None  # E5Tokenizer, or False where tokenizers is used for everything
         self._load_lock = threading.Lock()
         self._local = threading.local()
 
@@ -78,6 +80,22 @@ class OpenVinoEmbedder(Embedder):
             tok.no_padding()
             self._tokenizer = tok
         return self._tokenizer
+
+    @property
+    def fast_tokenizer(self):
+        """The sentencepiece tokenizer (kb.embed.e5_tokenizer), or None where `tokenizers` does all."""
+        with self._load_lock:
+            if self._fast is None:
+                from kb.embed.e5_tokenizer import E5Tokenizer
+
+                self._fast = E5Tokenizer.load(self.folder, self.max_tokens()) or False
+        return self._fast or None
+
+    def _ids(self, texts: list[str], special: bool = True) -> list[list[int]]:
+        fast = self.fast_tokenizer
+        if fast is not None:
+            return fast.ids(texts, special)
+        return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=special)]
 
     @property
     def compiled(self):
@@ -115,7 +133,7 @@ class OpenVinoEmbedder(Embedder):
         return request
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+        return [len(ids) for ids in self._ids(texts, special=False)]
 
     def max_tokens(self) -> int:
         return int(self._meta().get("max_length", 512))
@@ -126,19 +144,20 @@ class OpenVinoEmbedder(Embedder):
     def _run(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None):
         """Pooled vectors of `texts` and, with `spans` (character spans of each text), a vector per span pooled
         from the text's last hidden state (None for a span the truncated text does not reach)."""
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # see token_batches
+        encodings = self.tokenizer.encode_batch(texts) if spans is not None else None  # offsets for the spans
+        tokens = [e.ids for e in encodings] if encodings is not None else self._ids(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))  # see token_batches
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         pooled: list[list[np.ndarray | None]] = [[] for _ in texts]
         pad = int(self._meta().get("pad_id", 1))
         request = self._request()
-        lengths = [len(e.ids) for e in encodings]
+        lengths = [len(t) for t in tokens]
         for batch in token_batches(order, lengths, self.batch_size, self.batch_tokens):
             width = lengths[batch[-1]]  # the longest: `order` is sorted by length
             ids = np.full((len(batch), width), pad, dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, i in enumerate(batch):
-                e = encodings[i].ids
+                e = tokens[i]
                 ids[row, :len(e)] = e
                 mask[row, :len(e)] = 1
             request.infer({"input_ids": ids, "attention_mask": mask})
@@ -146,7 +165,7 @@ class OpenVinoEmbedder(Embedder):
             if spans is not None:
                 states = request.get_output_tensor(1).data
                 for row, i in enumerate(batch):
-                    pooled[i] = _pool_spans(states[row, :len(encodings[i].ids)], encodings[i], spans[i])
+                    pooled[i] = _pool_spans(states[row, :lengths[i]], encodings[i], spans[i])
         return out, pooled
 
     def embed_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]], prompt: str = ""):
