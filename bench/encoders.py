@@ -184,6 +184,10 @@ def main() -> None:
               f"{r.get('x_st-torch', '-'):>7}"
               f"{r['load_s']:>8}{r['peak_rss_mb']:>8}{r.get('cosine_to_torch_mean', '-'):>10}"
               f"{r.get('cosine_to_torch_min', '-'):>9}")
+    if "ov-f32" in vectors and "ov-auto" in vectors:  # what the runtime's precision choice changes
+        (a_p, a_q), (f_p, f_q) = vectors["ov-auto"], vectors["ov-f32"]
+        cos = np.concatenate([(a_p * f_p).sum(1), (a_q * f_q).sum(1)])
+        print(f"ov-auto against ov-f32: cosine mean {cos.mean():.5f}, min {cos.min():.5f}")
     pairs = list(rows[0]["flores"]) if rows else []
     print("FLORES dense R@10 / MRR per pair:")
     print(f"{'pair':<8}" + "".join(f"{r['path']:>20}" for r in rows))
