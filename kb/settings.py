@@ -54,8 +54,8 @@ class ModelSettings(BaseModel):
     embed_precision: Literal["auto", "f32"] = Field(
         "auto", description="Arithmetic of the bundled model on OpenVINO: `auto`, the runtime's choice for this CPU "
                             "(bf16 where the CPU has AMX or AVX512-BF16, else f32), or `f32` everywhere. On an AMX "
-                            "CPU bf16 embedded 1.65x as fast, with vectors at cosine 0.99999 to f32 and FLORES R@10 "
-                            "within 0.005 on every pair (docs/measurements.md); the collection does not change.")
+                            "CPU bf16 embedded 2.6x as fast as f32 on 2 threads, with FLORES R@10 within 0.005 of "
+                            "torch fp32 on every pair (docs/measurements.md); the collection does not change.")
     embed_cache: bool = Field(True, description="Keep passage vectors by model and text under the data home, so "
                                                 "unchanged paragraphs and renamed files are not embedded again.")
     embed_cache_max_entries: int = Field(500_000, ge=1000, description="Largest number of cached passage vectors "
