@@ -27,6 +27,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from kb.well_formed import well_formed
+
 log = logging.getLogger(__name__)
 
 SPM_FILE = "tokenizer.model"
@@ -67,7 +69,7 @@ class E5Tokenizer:
     def normalise(self, text: str) -> str:
         """What the pieces are matched against (tokenizer.json's normaliser); a single space in front is the
         word boundary that sentencepiece adds itself."""
-        text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text.translate(self._table)))
+        text = _SPACES.sub(" ", unicodedata.normalize("NFKC", well_formed(text).translate(self._table)))
         return text[1:] if text.startswith(" ") and len(text) > 1 else text
 
     def ids(self, texts: list[str], special: bool = True) -> list[list[int]]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from kb.embed.base import Embedder
 from kb.errors import ModelError
+from kb.well_formed import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ class OpenVinoEmbedder(Embedder):
         fast = self.fast_tokenizer
         if fast is not None:
             return fast.ids(texts, special)
-        return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=special)]
+        return [e.ids for e in self.tokenizer.encode_batch([well_formed(t) for t in texts],
+                                                           add_special_tokens=special)]
 
     @property
     def compiled(self):
@@ -144,7 +146,10 @@ class OpenVinoEmbedder(Embedder):
     def _run(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None):
         """Pooled vectors of `texts` and, with `spans` (character spans of each text), a vector per span pooled
         from the text's last hidden state (None for a span the truncated text does not reach)."""
-        encodings = self.tokenizer.encode_batch(texts) if spans is not None else None  # offsets for the spans
+        if spans is not None:  # offsets for the spans: tokenizers (one character for one keeps them)
+            encodings = self.tokenizer.encode_batch([well_formed(t) for t in texts])
+        else:
+            encodings = None
         tokens = [e.ids for e in encodings] if encodings is not None else self._ids(texts)
         order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))  # see token_batches
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -98,6 +98,18 @@ def test_real_model_merges_the_same_fact_from_two_languages(e5, kb_home, tmp_pat
         assert first_line.startswith("Bilietas autobusu")  # shown in the question's language
 
 
+def test_undecodable_bytes_in_a_question_are_a_gap_not_a_crash(e5, kb_home, tmp_path):
+    """A command line's undecodable bytes reach Python as lone surrogates ('\\xff' -> '\\udcff'), and JSON can
+    spell them: the real tokenizer rejected them with a TypeError; now they read as a gap."""
+    with KnowledgeBase.open(Settings(home=kb_home, source_root=tmp_path), embedder=e5) as kb:
+        _ingest(kb, tmp_path)
+        question = "Kiek kainavo studijų \udcff vizitas į Pomeraniją?"
+        assert kb.search(question, 3)[0].source == "visits/en.md"
+        a = kb.ask(question, history=["\ud800"])
+        json.dumps(a.to_json(), ensure_ascii=False).encode("utf-8")  # nothing unencodable left
+        assert kb.search("\ud800\udfff", 3) is not None
+
+
 def test_a_question_without_words_is_declined_at_once(settings, tmp_path):
     with KnowledgeBase.open(settings) as kb:
         _ingest(kb, tmp_path)
