@@ -21,7 +21,7 @@ from kb.store import Store, StorePoint, open_store, point_id
 from kb.store.base import SCHEMA_VERSION, check_identity
 from kb.store.plan import Match, Where
 from kb.types import Chunk, DocInfo, Hit, SearchFilters
-from kb.well_formed import well_formed
+from kb.well_formed import question_text
 
 log = logging.getLogger(__name__)
 _DOC_FIELDS = ["doc_id", "source", "title", "doc_type", "language", "date", "chunk_count", "page_count",
@@ -137,8 +137,8 @@ class KnowledgeBase:
         from kb.answer import Answerer
 
         self._ready_for_reads()
-        history = [well_formed(h) for h in history] if history else history
-        return Answerer(self).answer(well_formed(question), history, filters, language)
+        history = [question_text(h) for h in history] if history else history
+        return Answerer(self).answer(question_text(question), history, filters, language)
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None,
                options=None, with_sentences: bool = False, rerank: bool | None = None) -> list[Hit]:
@@ -149,7 +149,7 @@ class KnowledgeBase:
         from kb.search import Searcher
 
         self._ready_for_reads()
-        query = well_formed(query)
+        query = question_text(query)
         s = self.settings
         k = k or s.top_k
         rerank = s.search_rerank if rerank is None else rerank

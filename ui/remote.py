@@ -14,6 +14,7 @@ from kb.errors import KBError
 from kb.filters import filters_to_dict
 from kb.settings import Settings
 from kb.types import Answer, DocInfo, Hit, SearchFilters
+from kb.well_formed import question_text
 
 
 class RemoteApp:
@@ -43,12 +44,12 @@ class RemoteApp:
                           "stop it or wait until it has started") from None
 
     def search(self, query: str, k: int, filters: SearchFilters | None = None, mode: str | None = None) -> list[Hit]:
-        body = contract.SearchRequest(query=query, k=k, filters=contract.FilterSpec(**filters_to_dict(filters)),
-                                      mode=mode)
+        body = contract.SearchRequest(query=question_text(query), k=k, mode=mode,
+                                      filters=contract.FilterSpec(**filters_to_dict(filters)))
         return [Hit.from_json(h) for h in self._request(contract.SEARCH, body)["hits"]]
 
     def ask(self, question: str, history: list[str], filters: SearchFilters | None = None) -> Answer:
-        body = contract.AskRequest(question=question, history=history,
+        body = contract.AskRequest(question=question_text(question), history=[question_text(h) for h in history],
                                    filters=contract.FilterSpec(**filters_to_dict(filters)))
         return Answer.from_json(self._request(contract.ASK, body))
 

@@ -132,3 +132,24 @@ def test_names_with_control_and_bidi_characters_are_shown_cleaned(settings, tmp_
     finally:
         for k in ("KB_HOME", "KB_EMBED_MODEL", "KB_SOURCE_ROOT"):
             os.environ.pop(k, None)
+
+
+def test_questions_are_bounded_and_lone_surrogates_read_as_a_gap(app):
+    """A question of megabytes would cost seconds of every later step: the library refuses one over 4,000
+    characters with the reason, and the API's contract answers 422. A lone surrogate ('\\ud800' in JSON, or a
+    command line's undecodable byte) no longer fails deep inside: it reads as a gap."""
+    web, _, kb = app
+    with pytest.raises(ConfigError, match="the question has 4,001 characters; at most 4,000"):
+        kb.ask("x" * 4001)
+    with pytest.raises(ConfigError, match="at most 4,000"):
+        kb.search("x" * 5000)
+    c = TestClient(web, base_url="http://localhost")
+    assert c.post("/api/ask", json={"question": "x" * 4001}).status_code == 422
+    assert c.post("/api/search", json={"query": "y" * 4001}).status_code == 422
+    body = '{"query": "Seminaras \\ud800 Klaip\\u0117doje", "k": 3}'
+    r = c.post("/api/search", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["query"] == "Seminaras \ufffd Klaipėdoje"
+    assert r.json()["hits"][0]["source"] == "notes/seminar.md"
+    r = c.post("/api/ask", content=body.replace('"query"', '"question"').replace(', "k": 3', ""),
+               headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
