@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kb.errors import ConfigError
 
 
 def _default_home() -> Path:
@@ -223,6 +225,14 @@ class Settings(ModelSettings, IngestSettings, StoreSettings, SearchSettings, Ans
     reads; every field keeps its flat `KB_` variable."""
 
     model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    def __init__(self, **values):
+        try:
+            super().__init__(**values)
+        except ValidationError as e:  # a mistyped KB_* variable: name it and what it takes, no traceback
+            problems = "; ".join(f"KB_{'_'.join(str(p) for p in err['loc']).upper()}={err.get('input')!r}: "
+                                 f"{err['msg']}" for err in e.errors())
+            raise ConfigError(f"invalid setting {problems} (docs/settings.md lists every setting)") from None
 
     def source_path(self, source: str | Path) -> Path:
         """Where a stored source (or a configured folder such as `corpus_dir`) is on disk: relative ones live

@@ -106,6 +106,18 @@ def test_errors_are_one_line_without_traceback(env):
     assert "Traceback" not in r.output
 
 
+def test_a_mistyped_setting_is_named_in_one_line(env, monkeypatch):
+    """KB_TOP_K=abc or KB_EMBED_PRECISION=int4 ended in a pydantic traceback; now: which variable, what it got,
+    what it takes, exit 2."""
+    for name, value, takes in (("KB_TOP_K", "abc", "valid integer"), ("KB_EMBED_PRECISION", "int4", "'auto' or 'f32'")):
+        monkeypatch.setenv(name, value)
+        r = CliRunner().invoke(main, ["search", "anything"])
+        monkeypatch.delenv(name)
+        assert r.exit_code == 2, r.output
+        assert r.stderr.startswith(f"error: invalid setting {name}='{value}'") and takes in r.stderr
+        assert "Traceback" not in r.output and len(r.stderr.strip().splitlines()) == 1
+
+
 def test_mismatching_model_is_refused_with_rebuild_hint(env, monkeypatch):
     run("ingest", str(env / "docs"))
     monkeypatch.setenv("KB_CHUNK_TOKENS", "120")
