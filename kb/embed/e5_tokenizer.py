@@ -27,8 +27,6 @@ import re
 import unicodedata
 from pathlib import Path
 
-from kb.well_formed import well_formed
-
 log = logging.getLogger(__name__)
 
 SPM_FILE = "tokenizer.model"
@@ -38,7 +36,8 @@ _CONTROL = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
 
 
 class E5Tokenizer:
-    """Token ids of texts, as the model reads them: `<s>` ids `</s>`, at most `max_length` in all."""
+    """Token ids of texts, as the model reads them: `<s>` ids `</s>`, at most `max_length` in all. Texts must be
+    well formed (kb.well_formed: the embedder makes them so before tokenising)."""
 
     def __init__(self, processor, replacements: dict[str, str], max_length: int):
         self._sp = processor
@@ -69,7 +68,7 @@ class E5Tokenizer:
     def normalise(self, text: str) -> str:
         """What the pieces are matched against (tokenizer.json's normaliser); a single space in front is the
         word boundary that sentencepiece adds itself."""
-        text = _SPACES.sub(" ", unicodedata.normalize("NFKC", well_formed(text).translate(self._table)))
+        text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text.translate(self._table)))
         return text[1:] if text.startswith(" ") and len(text) > 1 else text
 
     def ids(self, texts: list[str], special: bool = True) -> list[list[int]]:

@@ -96,8 +96,7 @@ class OpenVinoEmbedder(Embedder):
         fast = self.fast_tokenizer
         if fast is not None:
             return fast.ids(texts, special)
-        return [e.ids for e in self.tokenizer.encode_batch([well_formed(t) for t in texts],
-                                                           add_special_tokens=special)]
+        return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=special)]
 
     @property
     def compiled(self):
@@ -125,8 +124,7 @@ class OpenVinoEmbedder(Embedder):
     @property
     def inference_precision(self) -> str:
         """What the runtime computes in on this CPU ('f32', 'bf16', …), as it reports it once compiled."""
-        value = self.compiled.get_property("INFERENCE_PRECISION_HINT")
-        return value.get_type_name() if hasattr(value, "get_type_name") else str(value)
+        return self.compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()
 
     def _request(self):
         request = getattr(self._local, "request", None)
@@ -135,7 +133,7 @@ class OpenVinoEmbedder(Embedder):
         return request
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(ids) for ids in self._ids(texts, special=False)]
+        return [len(ids) for ids in self._ids([well_formed(t) for t in texts], special=False)]
 
     def max_tokens(self) -> int:
         return int(self._meta().get("max_length", 512))
@@ -146,10 +144,8 @@ class OpenVinoEmbedder(Embedder):
     def _run(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None):
         """Pooled vectors of `texts` and, with `spans` (character spans of each text), a vector per span pooled
         from the text's last hidden state (None for a span the truncated text does not reach)."""
-        if spans is not None:  # offsets for the spans: tokenizers (one character for one keeps them)
-            encodings = self.tokenizer.encode_batch([well_formed(t) for t in texts])
-        else:
-            encodings = None
+        texts = [well_formed(t) for t in texts]  # one character for one: the spans' offsets still hold
+        encodings = self.tokenizer.encode_batch(texts) if spans is not None else None  # offsets for the spans
         tokens = [e.ids for e in encodings] if encodings is not None else self._ids(texts)
         order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))  # see token_batches
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
